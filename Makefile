@@ -1,0 +1,26 @@
+# goship's two commands: `make demo` ships the local stack, `make test` proves everything.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON := .venv/bin/python
+VENV := .venv/.installed
+
+.PHONY: demo test unit lint toolchain bench clean
+
+# The virtualenv is rebuilt whenever the pins change.
+$(VENV): requirements.txt
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+lint: $(VENV)
+	.venv/bin/black --check --quiet .
+	test -z "$$(cd app && gofmt -l .)" || { echo "gofmt: files need formatting"; exit 1; }
+
+unit: $(VENV)
+	$(PYTHON) -m pytest -m "not engine"
+	cd app && go vet ./... && go test ./...
+
+test: lint unit
+
+clean:
+	rm -rf .venv .pytest_cache

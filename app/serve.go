@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// shutdownTimeout bounds how long in-flight requests may run after SIGTERM. It stays
+// below Kubernetes' default 30 s grace period so the pod exits before it is killed.
+const shutdownTimeout = 20 * time.Second
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	logger := slog.New(slog.NewJSONHandler(stdout, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := serve(ctx, logger, envOr("PORT", "7070"), envOr("DB_DIR", "/app/db")); err != nil {
+		logger.Error("serve failed", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// serve runs the HTTP server until ctx is cancelled, then shuts it down gracefully.
+func serve(ctx context.Context, logger *slog.Logger, port, dbDir string) error {
+	if err := os.MkdirAll(dbDir, 0o750); err != nil {
+		return err
+	}
+	store, err := OpenStore(ctx, dbPath(dbDir))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	srv := &http.Server{
+		Addr:              net.JoinHostPort("", port),
+		Handler:           (&server{store: store, loc: time.Local, now: time.Now, log: logger}).routes(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	// Listen before logging so that "listening" means the port is really open.
+	ln, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		return err
+	}
+	zone, offset := time.Now().Zone()
+	logger.Info("listening", "addr", ln.Addr().String(), "db", dbPath(dbDir),
+		"tz", time.Local.String(), "zone", zone, "offset_seconds", offset)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err // Serve never returns nil before Shutdown
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// runBackup copies the database in DB_DIR (or -db) to -out while a server may be
+// writing to it.
+func runBackup(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "path of the backup file to create (must not exist)")
+	db := fs.String("db", dbPath(envOr("DB_DIR", "/app/db")), "database file to back up")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *out == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: goship-app backup -out PATH [-db FILE]")
+		return 2
+	}
+	if err := backup(context.Background(), *db, *out); err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "backup written to %s\n", *out)
+	return 0
+}
+
+func backup(ctx context.Context, dbFile, out string) error {
+	// OpenStore would create a missing database, and an empty backup of the wrong
+	// path is worse than an error.
+	if _, err := os.Stat(dbFile); err != nil {
+		return err
+	}
+	store, err := OpenStore(ctx, dbFile)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return store.Backup(ctx, out)
+}

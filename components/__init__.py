@@ -1,0 +1,1 @@
+"""goship's building blocks: validated settings, pure renderers and one component per file."""

@@ -1,0 +1,56 @@
+"""Kubernetes resource quantities, parsed the way the API server parses them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+# The API server's grammar: a non-negative decimal, then one optional suffix. Anything else
+# ("100mb", "1GB", "-1") is rejected there, so it is rejected here first.
+_QUANTITY = re.compile(
+    r"^(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$"
+)
+
+_MULTIPLIERS = {
+    None: Decimal(1),
+    "m": Decimal("0.001"),
+    "k": Decimal(10) ** 3,
+    "M": Decimal(10) ** 6,
+    "G": Decimal(10) ** 9,
+    "T": Decimal(10) ** 12,
+    "P": Decimal(10) ** 15,
+    "E": Decimal(10) ** 18,
+    "Ki": Decimal(2) ** 10,
+    "Mi": Decimal(2) ** 20,
+    "Gi": Decimal(2) ** 30,
+    "Ti": Decimal(2) ** 40,
+    "Pi": Decimal(2) ** 50,
+    "Ei": Decimal(2) ** 60,
+}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A quantity as written (kept for the manifest) and its exact value (for comparisons)."""
+
+    text: str
+    value: Decimal
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_quantity(text: str) -> Quantity | None:
+    """Return the quantity `text` denotes, or None when Kubernetes would reject it."""
+    match = _QUANTITY.match(text.strip())
+    if match is None:
+        return None
+
+    suffix = match.group("suffix")
+    if suffix and suffix[0] in "eE":
+        multiplier = Decimal(10) ** int(suffix[1:])
+    else:
+        multiplier = _MULTIPLIERS[suffix]
+    return Quantity(text=text.strip(), value=Decimal(match.group("number")) * multiplier)

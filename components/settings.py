@@ -1,0 +1,587 @@
+"""Stack settings: read once, typed, validated before any resource is registered.
+
+Defaults live only in the config schema of `Pulumi.yaml`; the engine applies them before the
+program starts, so this module sees every key with a value or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping, TypeVar
+
+import pulumi
+
+from components.quantity import Quantity, parse_quantity
+
+NAMESPACE = "goship"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+KNOWN_PLATFORMS = ("linux/amd64", "linux/arm64", "linux/arm/v7", "linux/ppc64le", "linux/s390x")
+ACCESS_MODES = ("ReadWriteOnce", "ReadWriteOncePod")
+IMAGE_MODES = ("build", "release")
+# Every key this program reads; Pulumi.yaml declares each with its type, description, default.
+KEYS = (
+    "appName",
+    "namespace",
+    "kubeconfig",
+    "kubeContext",
+    "imageRegistry",
+    "imageRepository",
+    "imageTag",
+    "imageMode",
+    "platforms",
+    "buildContext",
+    "builderImage",
+    "runtimeImage",
+    "buildCache",
+    "registryUsername",
+    "registryPassword",
+    "replicas",
+    "volumeAccessMode",
+    "containerPort",
+    "timezone",
+    "healthPath",
+    "cpuRequest",
+    "cpuLimit",
+    "memoryRequest",
+    "memoryLimit",
+    "storageSize",
+    "storageClass",
+    "namespaceCpuQuota",
+    "namespaceMemoryQuota",
+    "ingressHost",
+    "ingressClass",
+    "ingressTlsSecret",
+    "appEnv",
+    "appSecrets",
+    "githubRepository",
+    "githubBranch",
+    "githubToken",
+    "githubApiUrl",
+    "workflowPath",
+    "workflowContext",
+)
+SECRET_KEYS = ("registryPassword", "kubeconfig", "githubToken", "appSecrets")
+# The app and the Deployment own these variables; letting appEnv set them would break the pod.
+RESERVED_ENV = ("PORT", "TZ", "DB_DIR")
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
+_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})+$")
+# A registry is a host with at least one dot (as Docker tells hosts from namespaces), an IPv4
+# address or localhost, optionally with a port.
+_REGISTRY = re.compile(rf"^(localhost|{_LABEL}(\.{_LABEL})+)(:[0-9]{{1,5}})?$")
+_RESOURCE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+# One path component of an image name, as the distribution spec defines it.
+_IMAGE_COMPONENT = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}$")
+_GITHUB_REPO = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_WORKFLOW_PATH = re.compile(r"^\.github/workflows/[A-Za-z0-9_.-]+\.ya?ml$")
+_HTTP_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+
+
+class SettingsError(pulumi.RunError):
+    """A config value is wrong; the message has one sentence per wrong value."""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret config value; its repr never shows the value."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret(****)"
+
+    def output(self) -> pulumi.Output[str]:
+        """The value as a secret Output, so the engine encrypts it in state."""
+        return pulumi.Output.secret(self.value)
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    """What to build and where to push it."""
+
+    registry: str
+    repository: str
+    tag: str
+    mode: str
+    platforms: tuple[str, ...]
+    context: Path
+    build_args: Mapping[str, str]
+    cache: bool
+    registry_username: str
+    registry_password: Secret
+
+    @property
+    def name(self) -> str:
+        """The image name without tag, e.g. `docker.io/alice/goship-app`."""
+        return f"{self.registry}/{self.repository}"
+
+    @property
+    def tagged(self) -> str:
+        """The name with this stack's tag."""
+        return f"{self.name}:{self.tag}"
+
+    @property
+    def cache_ref(self) -> str:
+        """Where the registry build cache lives: a tag of its own beside the image."""
+        return f"{self.name}:buildcache"
+
+
+@dataclass(frozen=True)
+class GitHubSettings:
+    """The app's GitHub repository that receives the secret, variables and workflow."""
+
+    owner: str
+    repository: str
+    branch: str
+    workflow_path: str
+    workflow_context: str
+    api_url: str
+    token: Secret
+
+
+@dataclass(frozen=True)
+class WebAppSettings:
+    """How the app runs in the host's namespace."""
+
+    name: str
+    namespace: str
+    replicas: int
+    port: int
+    timezone: str
+    health_path: str
+    cpu_request: Quantity
+    cpu_limit: Quantity
+    memory_request: Quantity
+    memory_limit: Quantity
+    storage_size: Quantity
+    storage_class: str | None
+    access_mode: str
+    ingress_host: str | None
+    ingress_class: str
+    ingress_tls_secret: str | None
+    env: Mapping[str, str]
+    secret_env: Secret | None
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """How to reach the Kubernetes API server."""
+
+    kubeconfig: Secret | None
+    context: str | None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of one stack, validated."""
+
+    image: ImageSettings
+    github: GitHubSettings | None
+    web_app: WebAppSettings
+    cluster: ClusterSettings
+
+
+T = TypeVar("T")
+
+
+class _Reader:
+    """Reads raw config strings and collects one sentence per wrong value."""
+
+    def __init__(self, raw: Mapping[str, str], secret_keys: set[str]):
+        self.raw = raw
+        self.secret_keys = secret_keys
+        self.errors: list[str] = []
+
+    def fail(self, key: str, value: str | None, allowed: str) -> None:
+        shown = "(secret)" if key in SECRET_KEYS else repr(value)
+        self.errors.append(f"{NAMESPACE}:{key} is {shown}, but {allowed}.")
+
+    def text(self, key: str, *, required: bool = True) -> str | None:
+        value = self.raw.get(key)
+        if value is None or value == "":
+            if required:
+                self.errors.append(f"{NAMESPACE}:{key} is not set, but it is required.")
+            return None
+        return value
+
+    def check(
+        self, key: str, check: Callable[[str], T | None], allowed: str, *, required: bool = True
+    ) -> T | None:
+        value = self.text(key, required=required)
+        if value is None:
+            return None
+        result = check(value)
+        if result is None:
+            self.fail(key, value, allowed)
+        return result
+
+    def secret(self, key: str, *, required: bool = True) -> Secret | None:
+        value = self.text(key, required=required)
+        if value is None:
+            return None
+        if key not in self.secret_keys:
+            self.errors.append(
+                f"{NAMESPACE}:{key} is stored in plain text, but it must be a secret "
+                f"(set it with `pulumi config set --secret {key}`)."
+            )
+            return None
+        return Secret(value)
+
+
+def _matching(pattern: re.Pattern[str]) -> Callable[[str], str | None]:
+    return lambda value: value if pattern.match(value) else None
+
+
+def _integer(low: int, high: int) -> Callable[[str], int | None]:
+    def parse(value: str) -> int | None:
+        try:
+            number = int(value)
+        except ValueError:
+            return None
+        return number if low <= number <= high else None
+
+    return parse
+
+
+def _boolean(value: str) -> bool | None:
+    return {"true": True, "false": False}.get(value.lower())
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[str], str | None]:
+    return lambda value: value if value in choices else None
+
+
+def _string_list(value: str) -> list[str] | None:
+    try:
+        items = json.loads(value)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        return None
+    return items
+
+
+def _timezone(value: str) -> str | None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+    return value
+
+
+def _positive_quantity(value: str) -> Quantity | None:
+    quantity = parse_quantity(value)
+    return quantity if quantity is not None and quantity.value > 0 else None
+
+
+def _image_repository(value: str) -> str | None:
+    parts = value.split("/")
+    if len(parts) < 2 or not all(_IMAGE_COMPONENT.match(part) for part in parts):
+        return None
+    return value
+
+
+def _http_url(value: str) -> str | None:
+    return value if re.match(r"^https?://[^\s/]+(/[^\s]*)?$", value) else None
+
+
+def _image_settings(read: _Reader) -> ImageSettings:
+    repository = read.check(
+        "imageRepository",
+        _image_repository,
+        "allowed is `<namespace>/<name>` in lower case letters, digits and . _ - separators "
+        "(a name without namespace would be pushed to `library/`)",
+    )
+    tag = read.check(
+        "imageTag",
+        _matching(_TAG),
+        "allowed is a Docker tag: up to 128 letters, digits, _ . - (not leading . -)",
+    )
+    if tag == "latest":
+        read.fail("imageTag", tag, "allowed is a version tag, because `latest` moves")
+        tag = None
+
+    platforms = read.check("platforms", _string_list, "allowed is a list of platform strings")
+    if platforms is not None:
+        unknown = [p for p in platforms if p not in KNOWN_PLATFORMS]
+        if unknown:
+            read.fail("platforms", unknown[0], f"allowed are {', '.join(KNOWN_PLATFORMS)}")
+        elif not platforms or len(set(platforms)) != len(platforms):
+            read.fail(
+                "platforms", json.dumps(platforms), "allowed is a non-empty list without duplicates"
+            )
+
+    context = read.check(
+        "buildContext", lambda v: PROJECT_DIR / v, "allowed is a folder with a Dockerfile"
+    )
+    if context is not None and not (context / "Dockerfile").is_file():
+        read.fail(
+            "buildContext",
+            read.raw["buildContext"],
+            "allowed is a folder, relative to Pulumi.yaml, that holds a Dockerfile",
+        )
+
+    build_args = {}
+    for key, arg in (("builderImage", "GO_IMAGE"), ("runtimeImage", "RUNTIME_IMAGE")):
+        image = read.check(
+            key,
+            _matching(re.compile(r"^[a-z0-9][a-z0-9._/:@-]*$")),
+            "allowed is a lower-case image reference",
+            required=False,
+        )
+        if image is not None:
+            build_args[arg] = image
+
+    return ImageSettings(
+        registry=read.check(
+            "imageRegistry",
+            _matching(_REGISTRY),
+            "allowed is a lower-case registry host, optionally with :port",
+        ),
+        repository=repository,
+        tag=tag,
+        mode=read.check(
+            "imageMode", _one_of(IMAGE_MODES), f"allowed are {' or '.join(IMAGE_MODES)}"
+        ),
+        platforms=tuple(platforms or ()),
+        context=context,
+        build_args=build_args,
+        cache=read.check("buildCache", _boolean, "allowed are true or false"),
+        registry_username=read.text("registryUsername"),
+        registry_password=read.secret("registryPassword"),
+    )
+
+
+def _github_settings(read: _Reader) -> GitHubSettings | None:
+    repository = read.text("githubRepository", required=False)
+    if repository is None:
+        return None
+
+    owner, _, name = repository.partition("/")
+    if not (_GITHUB_OWNER.match(owner) and _GITHUB_REPO.match(name)):
+        read.fail("githubRepository", repository, "allowed is `<owner>/<repository>`")
+
+    branch = read.check(
+        "githubBranch",
+        lambda v: (
+            None
+            if (
+                ".." in v
+                or v.startswith("/")
+                or v.endswith((".", "/", ".lock"))
+                or re.search(r"[\s~^:?*\[\\]", v)
+            )
+            else v
+        ),
+        "allowed is a git branch name",
+    )
+    return GitHubSettings(
+        owner=owner,
+        repository=name,
+        branch=branch,
+        workflow_path=read.check(
+            "workflowPath",
+            _matching(_WORKFLOW_PATH),
+            "allowed is a .yml file directly under .github/workflows/",
+        ),
+        workflow_context=read.check(
+            "workflowContext",
+            lambda v: (
+                None
+                if (
+                    v.startswith("/")
+                    or ".." in v.split("/")
+                    or not re.match(r"^[A-Za-z0-9_./-]+$", v)
+                )
+                else v
+            ),
+            "allowed is a folder relative to the app repository's root, such as . or app",
+        ),
+        api_url=read.check("githubApiUrl", _http_url, "allowed is an http(s) URL"),
+        token=read.secret("githubToken"),
+    )
+
+
+def _app_env(read: _Reader) -> dict[str, str]:
+    entries = (
+        read.check(
+            "appEnv", _string_list, "allowed is a list of NAME=value strings", required=False
+        )
+        or []
+    )
+    env = {}
+    for entry in entries:
+        name, equals, value = entry.partition("=")
+        if not equals or not _ENV_NAME.match(name):
+            read.fail("appEnv", entry, "allowed are NAME=value entries with a valid variable name")
+        elif name in RESERVED_ENV:
+            read.fail("appEnv", entry, f"{', '.join(RESERVED_ENV)} are set by goship itself")
+        else:
+            env[name] = value
+    return env
+
+
+def _secret_env(read: _Reader) -> Secret | None:
+    secret = read.secret("appSecrets", required=False)
+    if secret is None:
+        return None
+    try:
+        values = json.loads(secret.value)
+    except json.JSONDecodeError:
+        values = None
+    if not (
+        isinstance(values, dict)
+        and values
+        and all(_ENV_NAME.match(k) and isinstance(v, str) for k, v in values.items())
+    ):
+        read.fail("appSecrets", None, "allowed is a JSON object of NAME: string values")
+        return None
+    reserved = sorted(set(values) & set(RESERVED_ENV))
+    if reserved:
+        read.fail("appSecrets", None, f"{reserved[0]} is set by goship itself")
+    return secret
+
+
+def _limit_pair(
+    read: _Reader, kind: str, parse: Callable[[str], Quantity | None], allowed: str
+) -> tuple[Quantity | None, Quantity | None]:
+    request = read.check(f"{kind}Request", parse, allowed)
+    limit = read.check(f"{kind}Limit", parse, allowed)
+    if request is not None and limit is not None and limit.value < request.value:
+        read.fail(
+            f"{kind}Limit",
+            limit.text,
+            f"allowed is at least {NAMESPACE}:{kind}Request ({request.text})",
+        )
+    quota = read.check(f"namespace{kind.capitalize()}Quota", parse, allowed, required=False)
+    if quota is not None and limit is not None and limit.value > quota.value:
+        read.fail(f"{kind}Limit", limit.text, f"the namespace quota allows at most {quota.text}")
+    return request, limit
+
+
+def _web_app_settings(read: _Reader) -> WebAppSettings:
+    cpu = _limit_pair(
+        read, "cpu", _positive_quantity, "allowed is a positive CPU quantity such as 100m or 0.5"
+    )
+    memory = _limit_pair(
+        read,
+        "memory",
+        _positive_quantity,
+        "allowed is a positive memory quantity such as 64Mi or 1Gi",
+    )
+
+    access_mode = read.check(
+        "volumeAccessMode", _one_of(ACCESS_MODES), f"allowed are {' or '.join(ACCESS_MODES)}"
+    )
+    replicas = read.check("replicas", _integer(0, 1_000), "allowed is a whole number from 0")
+    if replicas is not None and replicas > 1:
+        read.fail(
+            "replicas",
+            str(replicas),
+            f"allowed are 0 or 1, because the SQLite volume is {access_mode} and "
+            "two pods must never open one database file",
+        )
+        replicas = None
+
+    tls_secret = read.check(
+        "ingressTlsSecret",
+        _matching(_DNS_LABEL),
+        "allowed is a Secret name (a DNS label)",
+        required=False,
+    )
+    return WebAppSettings(
+        name=read.check(
+            "appName",
+            _matching(_DNS_1035_LABEL),
+            "allowed is a DNS label starting with a letter (a-z, 0-9, -)",
+        ),
+        namespace=read.check(
+            "namespace",
+            _matching(_DNS_LABEL),
+            "allowed is an existing namespace's name, a DNS label such as ns-abc",
+        ),
+        replicas=replicas,
+        port=read.check("containerPort", _integer(1, 65535), "allowed is a port from 1 to 65535"),
+        timezone=read.check(
+            "timezone", _timezone, "allowed is an IANA time zone such as UTC or Asia/Shanghai"
+        ),
+        health_path=read.check(
+            "healthPath", _matching(_HTTP_PATH), "allowed is an absolute URL path such as /healthz"
+        ),
+        cpu_request=cpu[0],
+        cpu_limit=cpu[1],
+        memory_request=memory[0],
+        memory_limit=memory[1],
+        storage_size=read.check(
+            "storageSize", _positive_quantity, "allowed is a positive storage quantity such as 1Gi"
+        ),
+        storage_class=read.check(
+            "storageClass",
+            _matching(_RESOURCE_NAME),
+            "allowed is a StorageClass name",
+            required=False,
+        ),
+        access_mode=access_mode,
+        ingress_host=read.check(
+            "ingressHost",
+            _matching(_HOSTNAME),
+            "allowed is a lower-case host name such as app.example.com",
+            required=False,
+        ),
+        ingress_class=read.check(
+            "ingressClass", _matching(_DNS_LABEL), "allowed is an IngressClass name"
+        ),
+        ingress_tls_secret=tls_secret,
+        env=_app_env(read),
+        secret_env=_secret_env(read),
+    )
+
+
+def parse(raw: Mapping[str, str], secret_keys: set[str] | None = None) -> Settings:
+    """Validate raw config strings (keys without the `goship:` prefix) into Settings.
+
+    Raises SettingsError naming every wrong value, one sentence each.
+    """
+    read = _Reader(raw, set(secret_keys or ()))
+    for key in sorted(set(raw) - set(KEYS)):
+        read.errors.append(
+            f"{NAMESPACE}:{key} is set, but it is not a goship setting "
+            "(Pulumi.yaml lists the known keys)."
+        )
+
+    settings = Settings(
+        image=_image_settings(read),
+        github=_github_settings(read),
+        web_app=_web_app_settings(read),
+        cluster=ClusterSettings(
+            kubeconfig=read.secret("kubeconfig", required=False),
+            context=read.text("kubeContext", required=False),
+        ),
+    )
+    if read.errors:
+        raise SettingsError("\n".join(read.errors))
+    return settings
+
+
+def load() -> Settings:
+    """Read this stack's `goship:` config from the engine and validate it."""
+    prefix = f"{NAMESPACE}:"
+    config = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    raw = {k[len(prefix) :]: str(v) for k, v in config.items() if k.startswith(prefix)}
+    secret_keys = {
+        key
+        for key in raw
+        if pulumi.runtime.is_config_secret(prefix + key)
+        or prefix + key in pulumi.runtime.config.get_config_secret_keys_env()
+    }
+    return parse(raw, secret_keys)

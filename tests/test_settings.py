@@ -1,0 +1,359 @@
+"""Settings: every stack file parses, and every bad value is refused with one sentence."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import yaml
+
+from components import settings as stack_settings
+from components.quantity import parse_quantity
+from conftest import ROOT, settings_for, stack_config
+
+# (case id, stack overrides, the sentence expected, exactly)
+BAD_VALUES = [
+    (
+        "image-upper-case",
+        {"imageRepository": "Goship/App"},
+        "goship:imageRepository is 'Goship/App', but allowed is `<namespace>/<name>`",
+    ),
+    (
+        "image-without-namespace",
+        {"imageRepository": "myapp"},
+        "goship:imageRepository is 'myapp', but allowed is `<namespace>/<name>`",
+    ),
+    (
+        "image-with-tag-in-name",
+        {"imageRepository": "alice/myapp:v1"},
+        "goship:imageRepository is 'alice/myapp:v1', but allowed is `<namespace>/<name>`",
+    ),
+    (
+        "image-double-separator",
+        {"imageRepository": "alice//app"},
+        "goship:imageRepository is 'alice//app', but allowed is `<namespace>/<name>`",
+    ),
+    (
+        "tag-with-space",
+        {"imageTag": "1.0 beta"},
+        "goship:imageTag is '1.0 beta', but allowed is a Docker tag",
+    ),
+    (
+        "tag-latest",
+        {"imageTag": "latest"},
+        "goship:imageTag is 'latest', but allowed is a version tag, because `latest` moves.",
+    ),
+    (
+        "registry-with-scheme",
+        {"imageRegistry": "https://docker.io"},
+        "goship:imageRegistry is 'https://docker.io', but allowed is a lower-case registry host",
+    ),
+    (
+        "unknown-platform",
+        {"platforms": ["linux/amd64", "linux/x86"]},
+        "goship:platforms is 'linux/x86', but allowed are linux/amd64, linux/arm64",
+    ),
+    (
+        "no-platform",
+        {"platforms": []},
+        "goship:platforms is '[]', but allowed is a non-empty list without duplicates.",
+    ),
+    (
+        "duplicate-platform",
+        {"platforms": ["linux/amd64", "linux/amd64"]},
+        'goship:platforms is \'["linux/amd64", "linux/amd64"]\', but allowed is a non-empty list',
+    ),
+    (
+        "unknown-image-mode",
+        {"imageMode": "deploy"},
+        "goship:imageMode is 'deploy', but allowed are build or release.",
+    ),
+    (
+        "context-without-dockerfile",
+        {"buildContext": "components"},
+        "goship:buildContext is 'components', but allowed is a folder, relative to Pulumi.yaml",
+    ),
+    (
+        "cache-not-boolean",
+        {"buildCache": "yes"},
+        "goship:buildCache is 'yes', but allowed are true or false.",
+    ),
+    (
+        "replicas-over-one-with-rwo",
+        {"replicas": 2},
+        "goship:replicas is '2', but allowed are 0 or 1, because the SQLite volume is",
+    ),
+    (
+        "replicas-negative",
+        {"replicas": -1},
+        "goship:replicas is '-1', but allowed is a whole number from 0.",
+    ),
+    (
+        "port-zero",
+        {"containerPort": 0},
+        "goship:containerPort is '0', but allowed is a port from 1 to 65535.",
+    ),
+    (
+        "port-too-large",
+        {"containerPort": 70000},
+        "goship:containerPort is '70000', but allowed is a port from 1 to 65535.",
+    ),
+    (
+        "port-not-number",
+        {"containerPort": "http"},
+        "goship:containerPort is 'http', but allowed is a port from 1 to 65535.",
+    ),
+    (
+        "memory-in-mb",
+        {"memoryLimit": "100mb"},
+        "goship:memoryLimit is '100mb', but allowed is a positive memory quantity",
+    ),
+    (
+        "cpu-negative",
+        {"cpuRequest": "-1"},
+        "goship:cpuRequest is '-1', but allowed is a positive CPU quantity",
+    ),
+    (
+        "storage-in-gb",
+        {"storageSize": "1GB"},
+        "goship:storageSize is '1GB', but allowed is a positive storage quantity",
+    ),
+    (
+        "storage-zero",
+        {"storageSize": "0Gi"},
+        "goship:storageSize is '0Gi', but allowed is a positive storage quantity",
+    ),
+    (
+        "cpu-limit-below-request",
+        {"cpuRequest": "500m", "cpuLimit": "200m"},
+        "goship:cpuLimit is '200m', but allowed is at least goship:cpuRequest (500m).",
+    ),
+    (
+        "memory-limit-below-request",
+        {"memoryRequest": "1Gi", "memoryLimit": "512Mi"},
+        "goship:memoryLimit is '512Mi', but allowed is at least goship:memoryRequest (1Gi).",
+    ),
+    (
+        "cpu-limit-over-quota",
+        {"cpuLimit": "1500m"},
+        "goship:cpuLimit is '1500m', but the namespace quota allows at most 1.",
+    ),
+    (
+        "memory-limit-over-quota",
+        {"memoryLimit": "2Gi"},
+        "goship:memoryLimit is '2Gi', but the namespace quota allows at most 1Gi.",
+    ),
+    (
+        "unknown-time-zone",
+        {"timezone": "Mars/Olympus_Mons"},
+        "goship:timezone is 'Mars/Olympus_Mons', but allowed is an IANA time zone",
+    ),
+    (
+        "namespace-not-dns-label",
+        {"namespace": "NS_Local"},
+        "goship:namespace is 'NS_Local', but allowed is an existing namespace's name",
+    ),
+    (
+        "app-name-leading-digit",
+        {"appName": "1app"},
+        "goship:appName is '1app', but allowed is a DNS label starting with a letter",
+    ),
+    (
+        "ingress-host-is-url",
+        {"ingressHost": "https://app.example.com/"},
+        "goship:ingressHost is 'https://app.example.com/', but allowed is a lower-case host name",
+    ),
+    (
+        "ingress-host-single-label",
+        {"ingressHost": "localhost"},
+        "goship:ingressHost is 'localhost', but allowed is a lower-case host name",
+    ),
+    (
+        "health-path-relative",
+        {"healthPath": "healthz"},
+        "goship:healthPath is 'healthz', but allowed is an absolute URL path",
+    ),
+    (
+        "access-mode-rwx",
+        {"volumeAccessMode": "ReadWriteMany"},
+        "goship:volumeAccessMode is 'ReadWriteMany', but allowed are ReadWriteOnce or",
+    ),
+    (
+        "github-repository-without-owner",
+        {"githubRepository": "goship-app"},
+        "goship:githubRepository is 'goship-app', but allowed is `<owner>/<repository>`.",
+    ),
+    (
+        "github-branch-with-dots",
+        {"githubBranch": "main..dev"},
+        "goship:githubBranch is 'main..dev', but allowed is a git branch name.",
+    ),
+    (
+        "workflow-outside-workflows",
+        {"workflowPath": "ci/release.yml"},
+        "goship:workflowPath is 'ci/release.yml', but allowed is a .yml file directly under",
+    ),
+    (
+        "workflow-context-escapes",
+        {"workflowContext": "../other"},
+        "goship:workflowContext is '../other', but allowed is a folder relative to",
+    ),
+    (
+        "github-api-not-url",
+        {"githubApiUrl": "api.github.com"},
+        "goship:githubApiUrl is 'api.github.com', but allowed is an http(s) URL.",
+    ),
+    (
+        "env-reserved-name",
+        {"appEnv": ["TZ=UTC"]},
+        "goship:appEnv is 'TZ=UTC', but PORT, TZ, DB_DIR are set by goship itself.",
+    ),
+    (
+        "env-without-equals",
+        {"appEnv": ["DEBUG"]},
+        "goship:appEnv is 'DEBUG', but allowed are NAME=value entries",
+    ),
+    (
+        "secret-env-not-object",
+        {"appSecrets_secret": '["a"]'},
+        "goship:appSecrets is (secret), but allowed is a JSON object of NAME: string values.",
+    ),
+    (
+        "password-in-plain-text",
+        {"registryPassword": "hunter2"},
+        "goship:registryPassword is stored in plain text, but it must be a secret",
+    ),
+    (
+        "password-missing",
+        {"registryPassword": None},
+        "goship:registryPassword is not set, but it is required.",
+    ),
+    ("unknown-key", {"replica": 1}, "goship:replica is set, but it is not a goship setting"),
+]
+
+
+@pytest.mark.parametrize(
+    "overrides, sentence", [c[1:] for c in BAD_VALUES], ids=[c[0] for c in BAD_VALUES]
+)
+def test_bad_value_is_refused_with_one_sentence_naming_key_and_value(overrides, sentence):
+    raw, secrets = stack_config("dev", **overrides)
+    if "registryPassword" in overrides:
+        secrets.discard("registryPassword")
+
+    with pytest.raises(stack_settings.SettingsError) as refused:
+        stack_settings.parse(raw, secrets)
+
+    message = str(refused.value)
+    assert message.count("\n") == 0, f"expected one sentence, got: {message}"
+    assert message.startswith(sentence), message
+    assert message.endswith("."), message
+
+
+def test_every_wrong_value_is_reported_at_once():
+    raw, secrets = stack_config("dev", replicas=3, timezone="Nowhere/City")
+
+    with pytest.raises(stack_settings.SettingsError) as refused:
+        stack_settings.parse(raw, secrets)
+
+    lines = str(refused.value).splitlines()
+    assert [line.split(" ")[0] for line in lines] == ["goship:replicas", "goship:timezone"]
+
+
+def test_secret_value_never_appears_in_an_error():
+    raw, secrets = stack_config("dev", appSecrets_secret='{"TZ": "hunter2"}')
+
+    with pytest.raises(stack_settings.SettingsError) as refused:
+        stack_settings.parse(raw, secrets)
+
+    assert "hunter2" not in str(refused.value)
+    assert str(refused.value) == "goship:appSecrets is (secret), but TZ is set by goship itself."
+
+
+def test_secret_repr_hides_the_value():
+    assert "hunter2" not in repr(stack_settings.Secret("hunter2"))
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", "local"])
+def test_every_stack_file_parses(stack):
+    parsed = settings_for(stack)
+
+    assert parsed.web_app.replicas == 1
+    assert parsed.image.platforms == ("linux/amd64", "linux/arm64")
+
+
+def test_local_stack_has_github_integration_off():
+    assert settings_for("local").github is None
+
+
+def test_image_name_joins_registry_and_repository_in_lower_case():
+    image = settings_for("local").image
+
+    assert image.name == "127.0.0.1:5000/goship/goship-app"
+    assert image.tagged == "127.0.0.1:5000/goship/goship-app:0.1.0"
+    assert image.cache_ref == "127.0.0.1:5000/goship/goship-app:buildcache"
+
+
+def test_prod_is_sized_larger_than_dev():
+    dev, prod = settings_for("dev").web_app, settings_for("prod").web_app
+
+    assert prod.memory_limit.value > dev.memory_limit.value
+    assert prod.cpu_limit.value > dev.cpu_limit.value
+    assert prod.storage_size.value > dev.storage_size.value
+    assert prod.ingress_host != dev.ingress_host
+
+
+def test_replicas_zero_pauses_the_app():
+    assert settings_for("dev", replicas=0).web_app.replicas == 0
+
+
+def test_app_env_entries_keep_equals_signs_in_values():
+    env = settings_for("dev", appEnv=["DSN=a=b", "MODE=fast"]).web_app.env
+
+    assert env == {"DSN": "a=b", "MODE": "fast"}
+
+
+def test_base_images_become_build_args():
+    image = settings_for("dev", builderImage="127.0.0.1:5000/base/go:1.26.8").image
+
+    assert image.build_args == {"GO_IMAGE": "127.0.0.1:5000/base/go:1.26.8"}
+
+
+def test_every_schema_key_is_read_by_the_program():
+    schema = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+
+    assert sorted(schema) == sorted(stack_settings.KEYS)
+
+
+def test_secret_keys_are_declared_secret_in_the_schema():
+    schema = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+
+    declared = sorted(key for key, spec in schema.items() if spec.get("secret"))
+    assert declared == sorted(stack_settings.SECRET_KEYS)
+
+
+def test_stack_files_hold_secrets_only_as_secure_values():
+    for path in ROOT.glob("Pulumi.*.yaml"):
+        config = yaml.safe_load(path.read_text())["config"]
+        for key in stack_settings.SECRET_KEYS:
+            value = config.get(f"goship:{key}")
+            assert value is None or "secure" in value, f"{path.name} holds {key} in plain text"
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("100m", Decimal("0.1")),
+        ("0.5", Decimal("0.5")),
+        ("64Mi", Decimal(64 * 2**20)),
+        ("1Gi", Decimal(2**30)),
+        ("1G", Decimal(10**9)),
+        ("2e3", Decimal(2000)),
+    ],
+)
+def test_quantity_parses_like_kubernetes(text, value):
+    assert parse_quantity(text).value == value
+
+
+@pytest.mark.parametrize("text", ["100mb", "1GB", "-1", "1 Gi", "Mi", ""])
+def test_quantity_rejects_what_kubernetes_rejects(text):
+    assert parse_quantity(text) is None
