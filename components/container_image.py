@@ -70,6 +70,8 @@ class ContainerImage(pulumi.ComponentResource):
             context=docker_build.BuildContextArgs(location=str(image.context)),
             build_args=dict(image.build_args),
             push=True,
+            build_on_preview=image.build_on_preview,
+            builder=docker_build.BuilderConfigArgs(name=image.builder) if image.builder else None,
             registries=[
                 docker_build.RegistryArgs(
                     address=image.registry,

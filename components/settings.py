@@ -38,6 +38,8 @@ KEYS = (
     "builderImage",
     "runtimeImage",
     "buildCache",
+    "buildOnPreview",
+    "buildxBuilder",
     "registryUsername",
     "registryPassword",
     "replicas",
@@ -117,6 +119,8 @@ class ImageSettings:
     context: Path
     build_args: Mapping[str, str]
     cache: bool
+    build_on_preview: bool
+    builder: str | None
     registry_username: str
     registry_password: Secret
 
@@ -357,6 +361,13 @@ def _image_settings(read: _Reader) -> ImageSettings:
         context=context,
         build_args=build_args,
         cache=read.check("buildCache", _boolean, "allowed are true or false"),
+        build_on_preview=read.check("buildOnPreview", _boolean, "allowed are true or false"),
+        builder=read.check(
+            "buildxBuilder",
+            _matching(re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")),
+            "allowed is the name of a buildx builder",
+            required=False,
+        ),
         registry_username=read.text("registryUsername"),
         registry_password=read.secret("registryPassword"),
     )

@@ -1,125 +1,17 @@
-"""Shared test fixtures: stack config as the engine would pass it, and recording mocks."""
+"""Fixtures for every test; helpers live in support.py so test folders can share them."""
 
 from __future__ import annotations
 
-import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
 
 import pulumi
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from components import settings as stack_settings  # noqa: E402
-
-DIGEST = "sha256:" + "ab" * 32
-RELEASE_DIGEST = "sha256:" + "cd" * 32
-
-
-def secret(value: Any) -> dict:
-    """How a secret input reaches the mocks: wrapped with Pulumi's secret signature."""
-    return {
-        pulumi.runtime.rpc._special_sig_key: pulumi.runtime.rpc._special_secret_sig,
-        "value": value,
-    }
-
-
-def project_defaults() -> dict[str, str]:
-    """The defaults of Pulumi.yaml's config schema, as the engine passes them (strings)."""
-    schema = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
-    return {
-        key: _engine_string(spec["default"]) for key, spec in schema.items() if "default" in spec
-    }
-
-
-def _engine_string(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value)
-    return str(value)
-
-
-def stack_config(stack: str, **overrides: Any) -> tuple[dict[str, str], set[str]]:
-    """Raw config of a stack file merged over the defaults; secure values become placeholders.
-
-    Keyword overrides replace values (None removes a key); keys ending in `_secret` are
-    set as secrets, e.g. `appSecrets_secret='{"A": "b"}'`.
-    """
-    raw = project_defaults()
-    secrets: set[str] = set()
-    stack_file = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
-    for full_key, value in stack_file["config"].items():
-        key = full_key.split(":", 1)[1]
-        if isinstance(value, dict) and "secure" in value:
-            raw[key] = f"test-{key}"
-            secrets.add(key)
-        else:
-            raw[key] = _engine_string(value)
-
-    for key, value in overrides.items():
-        if key.endswith("_secret"):
-            key = key[: -len("_secret")]
-            secrets.add(key)
-        if value is None:
-            raw.pop(key, None)
-        else:
-            raw[key] = _engine_string(value)
-    return raw, secrets
-
-
-def settings_for(stack: str, **overrides: Any) -> stack_settings.Settings:
-    """Validated Settings of a stack with overrides."""
-    raw, secrets = stack_config(stack, **overrides)
-    return stack_settings.parse(raw, secrets)
-
-
-@dataclass
-class Registered:
-    """One resource registration the mocks saw."""
-
-    typ: str
-    name: str
-    inputs: dict
-    provider: str | None
-
-    @property
-    def label(self) -> str:
-        return f"{self.typ}::{self.name}"
-
-
-class RecordingMocks(pulumi.runtime.Mocks):
-    """Records every registration and answers like the providers would, with fixed values."""
-
-    def __init__(self) -> None:
-        self.registered: list[Registered] = []
-        self.calls: list[pulumi.runtime.MockCallArgs] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        self.registered.append(Registered(args.typ, args.name, dict(args.inputs), args.provider))
-        outputs = dict(args.inputs)
-        if args.typ == "docker-build:index:Image":
-            outputs["digest"] = DIGEST
-        return f"{args.name}-id", outputs
-
-    def call(self, args: pulumi.runtime.MockCallArgs):
-        self.calls.append(args)
-        if args.token == "docker:index/getRegistryImage:getRegistryImage":
-            return {"name": args.args["name"], "sha256Digest": RELEASE_DIGEST}
-        return {}
-
-    def of_type(self, typ: str) -> list[Registered]:
-        return [r for r in self.registered if r.typ == typ]
-
-    def one(self, typ: str) -> Registered:
-        found = self.of_type(typ)
-        assert len(found) == 1, f"expected one {typ}, registered: {[r.label for r in found]}"
-        return found[0]
+from support import RecordingMocks  # noqa: E402
 
 
 @pytest.fixture
@@ -128,8 +20,3 @@ def mocks() -> RecordingMocks:
     recording = RecordingMocks()
     pulumi.runtime.set_mocks(recording, project="goship", stack="test", preview=False)
     return recording
-
-
-def run(program: Callable[[], Any]) -> None:
-    """Run a Pulumi program under the current mocks and wait for every registration."""
-    pulumi.runtime.test(program)()

@@ -13,7 +13,16 @@ from components.container_image import ContainerImage
 from components.github_pipeline import GitHubPipeline
 from components.settings import SettingsError
 from components.web_app import WebApp
-from conftest import DIGEST, RELEASE_DIGEST, ROOT, run, secret, settings_for, stack_config
+from support import (
+    expected_types,
+    DIGEST,
+    RELEASE_DIGEST,
+    ROOT,
+    run,
+    secret,
+    settings_for,
+    stack_config,
+)
 
 IMAGE_REF = "docker.io/goship/goship-app@" + DIGEST
 
@@ -354,27 +363,16 @@ def test_local_program_registers_no_github_resources(mocks):
     assert [r.label for r in mocks.registered if r.typ.startswith("github:")] == []
 
 
-def test_dev_program_registers_the_full_stack(mocks):
-    run_program(mocks, "dev")
+@pytest.mark.parametrize("stack", ["dev", "prod", "local"])
+def test_program_registers_exactly_the_expected_resources(mocks, stack):
+    run_program(mocks, stack)
 
-    assert sorted(r.typ for r in mocks.registered) == sorted(
-        [
-            "goship:index:ContainerImage",
-            "docker-build:index:Image",
-            "goship:index:GitHubPipeline",
-            "pulumi:providers:github",
-            "github:index/actionsSecret:ActionsSecret",
-            "github:index/actionsVariable:ActionsVariable",
-            "github:index/actionsVariable:ActionsVariable",
-            "github:index/repositoryFile:RepositoryFile",
-            "pulumi:providers:kubernetes",
-            "goship:index:WebApp",
-            "kubernetes:core/v1:PersistentVolumeClaim",
-            "kubernetes:apps/v1:Deployment",
-            "kubernetes:core/v1:Service",
-            "kubernetes:networking.k8s.io/v1:Ingress",
-        ]
+    registered = sorted(
+        r.typ
+        for r in mocks.registered
+        if not r.typ.startswith(("pulumi:providers:", "pulumi:pulumi"))
     )
+    assert registered == expected_types(stack)
 
 
 def test_program_with_a_bad_value_registers_nothing(mocks):

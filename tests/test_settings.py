@@ -9,7 +9,7 @@ import yaml
 
 from components import settings as stack_settings
 from components.quantity import parse_quantity
-from conftest import ROOT, settings_for, stack_config
+from support import ROOT, settings_for, stack_config
 
 # (case id, stack overrides, the sentence expected, exactly)
 BAD_VALUES = [

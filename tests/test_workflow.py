@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from components import workflow
-from conftest import ROOT, settings_for
+from support import ROOT, settings_for
 
 GOLDEN = ROOT / "tests" / "golden" / "release.yml"
 
