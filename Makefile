@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PYTHON := .venv/bin/python
 VENV := .venv/.installed
 
-.PHONY: demo test unit lint toolchain bench clean
+.PHONY: demo test unit engine lint toolchain bench clean
 
 # The virtualenv is rebuilt whenever the pins change.
 $(VENV): requirements.txt
@@ -14,13 +14,20 @@ $(VENV): requirements.txt
 
 lint: $(VENV)
 	.venv/bin/black --check --quiet .
-	test -z "$$(cd app && gofmt -l .)" || { echo "gofmt: files need formatting"; exit 1; }
+	test -z "$$(cd app && gofmt -l $$(find . -name '*.go' -not -path './vendor/*'))" || { echo "gofmt: files need formatting"; exit 1; }
 
 unit: $(VENV)
 	$(PYTHON) -m pytest -m "not engine"
 	cd app && go vet ./... && go test ./...
 
-test: lint unit
+# Builds or reuses the Pulumi toolchain, then drives the real engine (tests/engine).
+engine: toolchain
+	$(PYTHON) -m pytest -m engine
+
+toolchain: $(VENV)
+	tools/toolchain.sh env $(PYTHON) > /dev/null
+
+test: lint unit engine
 
 clean:
 	rm -rf .venv .pytest_cache

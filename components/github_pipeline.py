@@ -49,7 +49,7 @@ class GitHubPipeline(pulumi.ComponentResource):
             f"{name}-registry-token",
             repository=repo.repository,
             secret_name=workflow.TOKEN_SECRET,
-            plaintext_value=image.registry_password.output(),
+            value=image.registry_password.output(),
             opts=pulumi.ResourceOptions.merge(
                 child, pulumi.ResourceOptions(delete_before_replace=True)
             ),

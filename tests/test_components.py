@@ -158,7 +158,7 @@ def test_token_secret_holds_the_registry_password(mocks):
 
     token = mocks.one("github:index/actionsSecret:ActionsSecret")
     assert token.inputs["secretName"] == "DOCKERHUB_TOKEN", secret.label
-    assert token.inputs["plaintextValue"] == secret("test-registryPassword"), token.label
+    assert token.inputs["value"] == secret("test-registryPassword"), token.label
     assert token.inputs["repository"] == "goship-app", token.label
 
 
