@@ -29,5 +29,13 @@ toolchain: $(VENV)
 
 test: lint unit engine
 
+# Ratios measured side by side in one run; one `<name>: <value> (goal <goal>)` line each.
+bench: toolchain
+	$(PYTHON) bench/engine_bench.py
+
+# Ships the local stack: toolchain, registry and builder, then `pulumi up`.
+demo: $(VENV)
+	tools/demo.sh
+
 clean:
 	rm -rf .venv .pytest_cache
