@@ -73,8 +73,12 @@ class Project:
         for name in PROJECT_FILES:
             source = ROOT / name
             if source.is_dir():
+                # Hard links: app/vendor is large, and tests that edit a file replace it whole.
                 shutil.copytree(
-                    source, self.dir / name, ignore=shutil.ignore_patterns("__pycache__", "vendor")
+                    source,
+                    self.dir / name,
+                    copy_function=os.link,
+                    ignore=shutil.ignore_patterns("__pycache__"),
                 )
             else:
                 shutil.copy2(source, self.dir / name)
@@ -120,3 +124,19 @@ def github_api():
         owner="goship-dev", token="example-github-token", repos=["goship-app"]
     ) as stand_in:
         yield stand_in
+
+
+@pytest.fixture(scope="session")
+def services_env() -> dict[str, str]:
+    """The local registry and BuildKit builder, started if needed, with the builder image."""
+    script = (
+        f'eval "$({ROOT}/tools/services/up.sh)" && {ROOT}/tools/base-images/build.sh >&2 '
+        f"&& {ROOT}/tools/base-images/vendor.sh >&2 && env -0"
+    )
+    listing = subprocess.run(
+        ["bash", "-c", script], cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True
+    ).stdout
+    env = dict(item.split("=", 1) for item in listing.split("\0") if "=" in item)
+    changed = {k: v for k, v in env.items() if os.environ.get(k) != v}
+    os.environ.update(changed)
+    return changed
