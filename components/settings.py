@@ -476,7 +476,12 @@ def _limit_pair(
         )
     quota = read.check(f"namespace{kind.capitalize()}Quota", parse, allowed, required=False)
     if quota is not None and limit is not None and limit.value > quota.value:
-        read.fail(f"{kind}Limit", limit.text, f"the namespace quota allows at most {quota.text}")
+        read.fail(
+            f"{kind}Limit",
+            limit.text,
+            f"the namespace quota ({NAMESPACE}:namespace{kind.capitalize()}Quota) allows at most "
+            f"{quota.text}",
+        )
     return request, limit
 
 
@@ -494,15 +499,11 @@ def _web_app_settings(read: _Reader) -> WebAppSettings:
     access_mode = read.check(
         "volumeAccessMode", _one_of(ACCESS_MODES), f"allowed are {' or '.join(ACCESS_MODES)}"
     )
-    replicas = read.check("replicas", _integer(0, 1_000), "allowed is a whole number from 0")
-    if replicas is not None and replicas > 1:
-        read.fail(
-            "replicas",
-            str(replicas),
-            f"allowed are 0 or 1, because the SQLite volume is {access_mode} and "
-            "two pods must never open one database file",
-        )
-        replicas = None
+    one_writer = (
+        f"allowed are 0 or 1, because the SQLite volume is {access_mode} and "
+        "two pods must never open one database file"
+    )
+    replicas = read.check("replicas", _integer(0, 1), one_writer)
 
     tls_secret = read.check(
         "ingressTlsSecret",
@@ -510,6 +511,8 @@ def _web_app_settings(read: _Reader) -> WebAppSettings:
         "allowed is a Secret name (a DNS label)",
         required=False,
     )
+    if tls_secret and not read.raw.get("ingressHost"):
+        read.fail("ingressTlsSecret", tls_secret, f"it needs {NAMESPACE}:ingressHost to be set")
     return WebAppSettings(
         name=read.check(
             "appName",

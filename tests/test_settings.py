@@ -86,7 +86,7 @@ BAD_VALUES = [
     (
         "replicas-negative",
         {"replicas": -1},
-        "goship:replicas is '-1', but allowed is a whole number from 0.",
+        "goship:replicas is '-1', but allowed are 0 or 1, because the SQLite volume is",
     ),
     (
         "port-zero",
@@ -136,12 +136,12 @@ BAD_VALUES = [
     (
         "cpu-limit-over-quota",
         {"cpuLimit": "1500m"},
-        "goship:cpuLimit is '1500m', but the namespace quota allows at most 1.",
+        "goship:cpuLimit is '1500m', but the namespace quota (goship:namespaceCpuQuota) allows",
     ),
     (
         "memory-limit-over-quota",
         {"memoryLimit": "2Gi"},
-        "goship:memoryLimit is '2Gi', but the namespace quota allows at most 1Gi.",
+        "goship:memoryLimit is '2Gi', but the namespace quota (goship:namespaceMemoryQuota) allows",
     ),
     (
         "unknown-time-zone",
@@ -202,6 +202,11 @@ BAD_VALUES = [
         "github-api-not-url",
         {"githubApiUrl": "api.github.com"},
         "goship:githubApiUrl is 'api.github.com', but allowed is an http(s) URL.",
+    ),
+    (
+        "tls-secret-without-host",
+        {"ingressTlsSecret": "app-tls", "ingressHost": ""},
+        "goship:ingressTlsSecret is 'app-tls', but it needs goship:ingressHost to be set.",
     ),
     (
         "env-reserved-name",
