@@ -16,6 +16,11 @@ from support import ROOT
 
 # What a copy of the project needs to run; the copy keeps tests from rewriting stack files.
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "components", "app")
+# The image half of the local stack: what can be updated before the cluster exists.
+IMAGE_URNS = [
+    "urn:pulumi:local::goship::goship:index:ContainerImage::app",
+    "urn:pulumi:local::goship::goship:index:ContainerImage$docker-build:index:Image::app-image",
+]
 PASSPHRASES = {"local": "goship-local", "dev": "goship-example", "prod": "goship-example"}
 
 
@@ -140,3 +145,12 @@ def services_env() -> dict[str, str]:
     changed = {k: v for k, v in env.items() if os.environ.get(k) != v}
     os.environ.update(changed)
     return changed
+
+
+@pytest.fixture(scope="module")
+def shipped_image(tmp_path_factory, toolchain_env, services_env) -> str:
+    """The local stack's image, built and pushed once per module: its digest reference."""
+    project = Project(tmp_path_factory.mktemp("shipped"), toolchain_env)
+    stack = project.stack("local")
+    result = stack.up(target=IMAGE_URNS, color="never")
+    return result.outputs["image_reference"].value

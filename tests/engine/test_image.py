@@ -12,14 +12,12 @@ import urllib.request
 import pytest
 from pulumi import automation as auto
 
+from conftest import IMAGE_URNS
+
 REGISTRY = "http://127.0.0.1:5000"
 REPOSITORY = "goship/goship-app"
 CREDENTIALS = base64.b64encode(b"goship:goship-local").decode()
 INDEX_TYPES = "application/vnd.oci.image.index.v1+json,application/vnd.oci.image.manifest.v1+json"
-IMAGE_URNS = [
-    "urn:pulumi:local::goship::goship:index:ContainerImage::app",
-    "urn:pulumi:local::goship::goship:index:ContainerImage$docker-build:index:Image::app-image",
-]
 # ELF e_machine values: what the kernel checks before it runs a binary.
 ELF_MACHINES = {"amd64": 0x3E, "arm64": 0xB7}
 
