@@ -8,7 +8,11 @@ import pulumi
 import pulumi_docker as docker
 import pulumi_docker_build as docker_build
 
-from components.settings import ImageSettings
+from components import build_context
+from components.settings import PROJECT_DIR, ImageSettings
+
+# Push an OCI index whose layer timestamps are clamped to SOURCE_DATE_EPOCH.
+REPRODUCIBLE_PUSH = "type=image,push=true,oci-mediatypes=true,rewrite-timestamp=true"
 
 
 class ContainerImageArgs(TypedDict):
@@ -63,13 +67,20 @@ class ContainerImage(pulumi.ComponentResource):
                 )
             ]
 
+        context = build_context.stage(
+            image.context, PROJECT_DIR / ".goship" / "context" / pulumi.get_stack()
+        )
         built = docker_build.Image(
             f"{name}-image",
             tags=[image.tagged],
             platforms=[docker_build.Platform(platform) for platform in image.platforms],
-            context=docker_build.BuildContextArgs(location=str(image.context)),
-            build_args=dict(image.build_args),
-            push=True,
+            context=docker_build.BuildContextArgs(location=str(context)),
+            # A fixed epoch and rewritten layer timestamps make the same sources give the same
+            # index digest on every machine, whenever they are built.
+            build_args={"SOURCE_DATE_EPOCH": "0", **image.build_args},
+            # The export below pushes; `push` would add a second, non-reproducible export.
+            push=False,
+            exports=[docker_build.ExportArgs(raw=REPRODUCIBLE_PUSH)],
             build_on_preview=image.build_on_preview,
             builder=docker_build.BuilderConfigArgs(name=image.builder) if image.builder else None,
             registries=[

@@ -9,7 +9,7 @@ import pulumi
 import pytest
 
 from components import workflow
-from components.container_image import ContainerImage
+from components.container_image import REPRODUCIBLE_PUSH, ContainerImage
 from components.github_pipeline import GitHubPipeline
 from components.settings import SettingsError
 from components.web_app import WebApp
@@ -78,9 +78,9 @@ def test_image_builds_both_platforms_from_the_app_folder_and_pushes_the_tag(mock
 
     image = mocks.one("docker-build:index:Image")
     assert image.inputs["platforms"] == ["linux/amd64", "linux/arm64"], image.label
-    assert image.inputs["context"]["location"] == str(ROOT / "app"), image.label
+    assert image.inputs["context"]["location"] == str(ROOT / ".goship/context/test"), image.label
     assert image.inputs["tags"] == ["docker.io/goship/goship-app:0.1.0-dev"], image.label
-    assert image.inputs["push"] is True, image.label
+    assert image.inputs["exports"] == [{"raw": REPRODUCIBLE_PUSH}], image.label
 
 
 def test_image_push_uses_the_registry_credentials(mocks):
@@ -122,6 +122,7 @@ def test_base_image_settings_reach_the_build_args(mocks):
 
     image = mocks.one("docker-build:index:Image")
     assert image.inputs["buildArgs"] == {
+        "SOURCE_DATE_EPOCH": "0",
         "GO_IMAGE": "127.0.0.1:5000/base/golang:1.26.8",
         "RUNTIME_IMAGE": "127.0.0.1:5000/base/static:1",
     }

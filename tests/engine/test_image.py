@@ -6,6 +6,8 @@ import base64
 import gzip
 import io
 import json
+import shutil
+import subprocess
 import tarfile
 import urllib.request
 
@@ -13,6 +15,7 @@ import pytest
 from pulumi import automation as auto
 
 from conftest import IMAGE_URNS
+from support import ROOT
 
 REGISTRY = "http://127.0.0.1:5000"
 REPOSITORY = "goship/goship-app"
@@ -105,3 +108,56 @@ def test_wrong_registry_credentials_fail_the_update_clearly(project, services_en
         up_image(project, stack)
 
     assert "401 Unauthorized" in project.last_run.text
+
+
+def test_mode_changes_and_ignored_files_rebuild_nothing(project, local_stack):
+    # A real copy, not hard links: changing modes must not touch the checkout.
+    shutil.rmtree(project.dir / "app")
+    shutil.copytree(ROOT / "app", project.dir / "app")
+    up_image(project, local_stack)
+
+    subprocess.run(["chmod", "-R", "g+w", str(project.dir / "app")], check=True)
+    (project.dir / "app" / "db").mkdir(exist_ok=True)
+    (project.dir / "app" / "db" / "goship.db").write_bytes(b"local data")
+    (project.dir / "app" / ".env").write_text("SECRET=x\n")
+    (project.dir / "app" / "NOTES.md").write_text("scratch\n")
+    result = up_image(project, local_stack)
+
+    assert set(result.summary.resource_changes) == {"same"}, project.last_run.text
+
+
+def test_stopped_registry_fails_the_update_and_keeps_the_reference(project, local_stack):
+    before = up_image(project, local_stack).outputs["image_reference"].value
+    page = project.dir / "app" / "static" / "index.html"
+    changed = page.read_text() + "\n<!-- changed while the registry is down -->\n"
+    page.unlink()  # a hard link to the checkout's file: replace, never edit
+    page.write_text(changed)
+
+    subprocess.run([str(ROOT / "tools" / "services" / "registry.sh"), "stop"], check=True)
+    try:
+        with pytest.raises(auto.errors.CommandError):
+            up_image(project, local_stack)
+    finally:
+        subprocess.run([str(ROOT / "tools" / "services" / "registry.sh"), "start"], check=True)
+
+    assert "connection refused" in project.last_run.text
+    assert local_stack.outputs()["image_reference"].value == before
+
+
+def test_same_sources_from_an_empty_cache_give_the_same_index_digest(
+    project, tmp_path_factory, toolchain_env, services_env
+):
+    from conftest import Project
+
+    digests = []
+    for repository in ("goship/repro-a", "goship/repro-b"):
+        subprocess.run(
+            ["docker", "buildx", "prune", "--builder", "goship", "-af"],
+            check=True,
+            capture_output=True,
+        )
+        fresh = Project(tmp_path_factory.mktemp(repository.split("/")[1]), toolchain_env)
+        stack = fresh.stack("local", config={"buildCache": "false", "imageRepository": repository})
+        digests.append(up_image(fresh, stack).outputs["image_digest"].value)
+
+    assert digests[0] == digests[1]
