@@ -32,6 +32,8 @@ test: lint unit engine
 # Ratios measured side by side in one run; one `<name>: <value> (goal <goal>)` line each.
 bench: toolchain
 	$(PYTHON) bench/engine_bench.py
+	eval "$$(tools/services/up.sh)" && tools/base-images/build.sh >&2 \
+		&& tools/base-images/vendor.sh >&2 && $(PYTHON) bench/image_bench.py
 
 # Ships the local stack: toolchain, registry and builder, then `pulumi up`.
 demo: $(VENV)
