@@ -88,13 +88,15 @@ jobs:
           username: ${{{{ vars.{USERNAME_VARIABLE} }}}}
           password: ${{{{ secrets.{TOKEN_SECRET} }}}}
 
+      # The same reproducible push as goship's own build (fixed epoch, rewritten layer
+      # timestamps, no attestations), so both give one index digest for one commit.
       - name: Build and push
         uses: {BUILD_PUSH}
         with:
           context: {context}
           platforms: {",".join(platforms)}
-          push: true
-          # No attestation manifests: the index holds one image per platform, as goship's.
+          build-args: SOURCE_DATE_EPOCH=0
+          outputs: type=image,push=true,oci-mediatypes=true,rewrite-timestamp=true
           provenance: false
           tags: ${{{{ steps.tags.outputs.tags }}}}
 """

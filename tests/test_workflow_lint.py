@@ -75,3 +75,10 @@ def test_deploy_workflow_deploys_only_stacks_that_have_stack_files():
     deployed = set(re.findall(r"(?:&&|\|\|) '(\w+)'", stack_name))
     assert deployed == {"dev", "prod"}
     assert all((ROOT / f"Pulumi.{stack}.yaml").is_file() for stack in deployed)
+
+
+def test_workflows_pin_the_pulumi_cli_that_requirements_pin():
+    pinned = re.search(r"^pulumi==(\S+)$", (ROOT / "requirements.txt").read_text(), re.M)
+    for name in ("preview.yml", "deploy.yml"):
+        versions = re.findall(r"pulumi-version: (\S+)", (OWN_WORKFLOWS / name).read_text())
+        assert versions == [pinned.group(1)], name
