@@ -15,6 +15,8 @@ TOKEN_SECRET = "DOCKERHUB_TOKEN"
 USERNAME_VARIABLE = "DOCKERHUB_USERNAME"
 IMAGE_VARIABLE = "IMAGE_NAME"
 
+# LIMITATION: every release tag moves `latest` and `X.Y`, backports included; the script
+# does not compare the tag with the newest release.
 # Turns the pushed git tag into image tags. A release v1.2.3 gets 1.2.3, 1.2 and latest; a
 # pre-release v1.3.0-rc.1 gets only its own version, so `latest` never points at a candidate.
 TAGS_SCRIPT = """\
