@@ -14,6 +14,8 @@ DB_DIR = "/app/db"
 # The image's numeric non-root user (see app/Dockerfile); the pod runs as it and owns the volume.
 APP_UID = 65532
 REVISION_HISTORY = 3
+FIELD_MANAGER = "pulumi.com/patchFieldManager"
+FORCE_APPLY = "pulumi.com/patchForce"
 # Long enough for streamed responses (server-sent events, slow model output) to finish.
 PROXY_TIMEOUT_SECONDS = "3600"
 
@@ -102,9 +104,14 @@ class WebApp(pulumi.ComponentResource):
     def _metadata(
         object_name: str, app: WebAppSettings, labels: dict, annotations: dict | None = None
     ) -> k8s.meta.v1.ObjectMetaArgs:
-        # Fixed names (no random suffix) keep kubectl commands and the claim stable.
+        # Fixed names (no random suffix) keep kubectl commands and the claim stable. The stack
+        # owns these objects: a fixed server-side-apply field manager, forced, lets any goship
+        # run (a new backend, a new CI machine) update what an earlier run or a hand edit set.
         return k8s.meta.v1.ObjectMetaArgs(
-            name=object_name, namespace=app.namespace, labels=labels, annotations=annotations
+            name=object_name,
+            namespace=app.namespace,
+            labels=labels,
+            annotations={FIELD_MANAGER: "goship", FORCE_APPLY: "true", **(annotations or {})},
         )
 
     def _secret(

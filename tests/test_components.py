@@ -389,3 +389,14 @@ def test_kubernetes_provider_defaults_to_the_stack_namespace(mocks):
     provider = mocks.one("pulumi:providers:kubernetes")
     assert provider.inputs["namespace"] == "ns-local", provider.label
     assert provider.inputs["context"] == "goship-local", provider.label
+
+
+def test_every_kubernetes_object_is_applied_by_goship_with_force(mocks):
+    web_app(mocks, "prod", appSecrets_secret='{"A": "b"}')
+
+    objects = [r for r in mocks.registered if r.typ.startswith("kubernetes:")]
+    assert len(objects) == 5
+    for obj in objects:
+        assert (
+            obj.inputs["metadata"]["annotations"]["pulumi.com/patchFieldManager"] == "goship"
+        ), obj.label

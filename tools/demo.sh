@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 
 eval "$(tools/toolchain.sh env .venv/bin/python)"
 eval "$(tools/services/up.sh)"
+eval "$(tools/cluster/up.sh)"
 tools/base-images/build.sh >&2
 tools/base-images/vendor.sh >&2
 
@@ -15,12 +16,14 @@ export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://${cache}/state}
 export PULUMI_CONFIG_PASSPHRASE=goship-local
 pulumi stack select --create local --non-interactive
 
-# LIMITATION: the local Kubernetes control plane is not built yet, so the demo ships the
-# image half of the stack only (build, push, digest); the workload waits for the cluster.
-pulumi up --yes --skip-preview --non-interactive --stack local \
-  --target 'urn:pulumi:local::goship::goship:index:ContainerImage::app' \
-  --target 'urn:pulumi:local::goship::goship:index:ContainerImage$docker-build:index:Image::app-image'
+pulumi up --yes --skip-preview --non-interactive --stack local
 
-echo
 echo "The image index in the local registry:"
 docker buildx imagetools inspect "$(pulumi stack output image_reference --stack local)"
+echo
+echo "The workload in ns-local (KUBECONFIG=${KUBECONFIG}):"
+kubectl -n ns-local get deployment,replicaset,pod,pvc,svc -l app.kubernetes.io/name=goship-app
+echo
+echo "Look at it yourself:"
+echo "  export KUBECONFIG=${KUBECONFIG}"
+echo "  $(pulumi stack output kubectl --stack local)"

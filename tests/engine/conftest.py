@@ -154,3 +154,16 @@ def shipped_image(tmp_path_factory, toolchain_env, services_env) -> str:
     stack = project.stack("local")
     result = stack.up(target=IMAGE_URNS, color="never")
     return result.outputs["image_reference"].value
+
+
+@pytest.fixture(scope="session")
+def cluster_env(services_env) -> dict[str, str]:
+    """The local control plane with ns-local prepared like a Sealos namespace."""
+    script = f'eval "$({ROOT}/tools/cluster/up.sh)" && env -0'
+    listing = subprocess.run(
+        ["bash", "-c", script], cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True
+    ).stdout
+    env = dict(item.split("=", 1) for item in listing.split("\0") if "=" in item)
+    changed = {k: v for k, v in env.items() if os.environ.get(k) != v}
+    os.environ.update(changed)
+    return changed
