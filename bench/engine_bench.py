@@ -23,18 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from github_api import GitHubStandIn  # noqa: E402
+from support import GITHUB_RESOURCES as TARGETS  # noqa: E402
 
 ROUNDS = 5
 GOAL = 1.3
-# The dev stack's GitHub part, the only part that can be updated without a builder or cluster.
-TARGETS = [
-    "goship:index:GitHubPipeline::release",
-    "goship:index:GitHubPipeline$pulumi:providers:github::release-github",
-    "goship:index:GitHubPipeline$github:index/actionsSecret:ActionsSecret::release-registry-token",
-    "goship:index:GitHubPipeline$github:index/actionsVariable:ActionsVariable::release-registry-user",
-    "goship:index:GitHubPipeline$github:index/actionsVariable:ActionsVariable::release-image-name",
-    "goship:index:GitHubPipeline$github:index/repositoryFile:RepositoryFile::release-workflow",
-]
 # Loads the providers goship's dev stack loads, with the same settings, and declares nothing.
 EMPTY_PROGRAM = """\
 import pulumi, pulumi_docker_build, pulumi_github as github, pulumi_kubernetes as k8s

@@ -149,3 +149,22 @@ def expected_types(stack: str, **overrides: Any) -> list[str]:
             "github:index/repositoryFile:RepositoryFile",
         ]
     return sorted(types)
+
+
+_PIPELINE = "goship:index:GitHubPipeline"
+# The GitHub part of a stack, as URN suffixes: what can be updated without builder or cluster.
+GITHUB_RESOURCES = (
+    f"{_PIPELINE}::release",
+    f"{_PIPELINE}$pulumi:providers:github::release-github",
+    f"{_PIPELINE}$github:index/actionsSecret:ActionsSecret::release-registry-token",
+    f"{_PIPELINE}$github:index/actionsVariable:ActionsVariable::release-registry-user",
+    f"{_PIPELINE}$github:index/actionsVariable:ActionsVariable::release-image-name",
+    f"{_PIPELINE}$github:index/repositoryFile:RepositoryFile::release-workflow",
+)
+
+
+def replace_file(path: Path, text: str) -> None:
+    """Write `text` to a new file at `path`: project copies hard-link the checkout's files,
+    and writing through the link would change the checkout."""
+    path.unlink()
+    path.write_text(text)

@@ -30,18 +30,26 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.engine)
 
 
-@pytest.fixture(scope="session")
-def toolchain_env() -> dict[str, str]:
-    """The environment `tools/toolchain.sh env` sets up: pulumi on PATH, plugins installed."""
-    script = f'eval "$({ROOT}/tools/toolchain.sh env {ROOT}/.venv/bin/python)" && env -0'
+def exports(script: str) -> dict[str, str]:
+    """Run a shell script that exports variables; apply and return what it changed."""
     listing = subprocess.run(
-        ["bash", "-c", script], cwd=ROOT, check=True, capture_output=True, text=True
+        ["bash", "-c", f"{script} && env -0"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
     ).stdout
     env = dict(item.split("=", 1) for item in listing.split("\0") if "=" in item)
     changed = {k: v for k, v in env.items() if os.environ.get(k) != v}
-    # The Automation API finds `pulumi` on this process's PATH.
+    # The Automation API finds `pulumi` and the docker CLI on this process's PATH.
     os.environ.update(changed)
     return changed
+
+
+@pytest.fixture(scope="session")
+def toolchain_env() -> dict[str, str]:
+    """The environment `tools/toolchain.sh env` sets up: pulumi on PATH, plugins installed."""
+    return exports(f'eval "$({ROOT}/tools/toolchain.sh env {ROOT}/.venv/bin/python)"')
 
 
 @dataclass
@@ -134,17 +142,10 @@ def github_api():
 @pytest.fixture(scope="session")
 def services_env() -> dict[str, str]:
     """The local registry and BuildKit builder, started if needed, with the builder image."""
-    script = (
+    return exports(
         f'eval "$({ROOT}/tools/services/up.sh)" && {ROOT}/tools/base-images/build.sh >&2 '
-        f"&& {ROOT}/tools/base-images/vendor.sh >&2 && env -0"
+        f"&& {ROOT}/tools/base-images/vendor.sh >&2"
     )
-    listing = subprocess.run(
-        ["bash", "-c", script], cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True
-    ).stdout
-    env = dict(item.split("=", 1) for item in listing.split("\0") if "=" in item)
-    changed = {k: v for k, v in env.items() if os.environ.get(k) != v}
-    os.environ.update(changed)
-    return changed
 
 
 @pytest.fixture(scope="module")
@@ -159,11 +160,4 @@ def shipped_image(tmp_path_factory, toolchain_env, services_env) -> str:
 @pytest.fixture(scope="session")
 def cluster_env(services_env) -> dict[str, str]:
     """The local control plane with ns-local prepared like a Sealos namespace."""
-    script = f'eval "$({ROOT}/tools/cluster/up.sh)" && env -0'
-    listing = subprocess.run(
-        ["bash", "-c", script], cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True
-    ).stdout
-    env = dict(item.split("=", 1) for item in listing.split("\0") if "=" in item)
-    changed = {k: v for k, v in env.items() if os.environ.get(k) != v}
-    os.environ.update(changed)
-    return changed
+    return exports(f'eval "$({ROOT}/tools/cluster/up.sh)"')

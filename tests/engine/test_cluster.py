@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
+from support import replace_file
+
 APP = "app.kubernetes.io/name=goship-app"
 
 
@@ -39,8 +41,7 @@ def local_stack(project, cluster_env) -> auto.Stack:
 def change_page(project) -> None:
     page = project.dir / "app" / "static" / "index.html"
     changed = page.read_text() + f"\n<!-- {uuid.uuid4()} -->\n"
-    page.unlink()  # a hard link to the checkout's file: replace, never edit
-    page.write_text(changed)
+    replace_file(page, changed)
 
 
 def test_every_resource_is_admitted_and_the_rollout_completes(project, local_stack):

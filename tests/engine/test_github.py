@@ -6,17 +6,8 @@ import pytest
 from pulumi import automation as auto
 
 from components import workflow
-from support import settings_for
+from support import GITHUB_RESOURCES, settings_for
 
-# The GitHub part of the dev stack, targeted so that no builder or cluster is needed.
-GITHUB_RESOURCES = (
-    "goship:index:GitHubPipeline::release",
-    "goship:index:GitHubPipeline$pulumi:providers:github::release-github",
-    "goship:index:GitHubPipeline$github:index/actionsSecret:ActionsSecret::release-registry-token",
-    "goship:index:GitHubPipeline$github:index/actionsVariable:ActionsVariable::release-registry-user",
-    "goship:index:GitHubPipeline$github:index/actionsVariable:ActionsVariable::release-image-name",
-    "goship:index:GitHubPipeline$github:index/repositoryFile:RepositoryFile::release-workflow",
-)
 DEV_TOKEN = "example-docker-hub-token"  # what Pulumi.dev.yaml's placeholder decrypts to
 
 

@@ -15,7 +15,7 @@ import pytest
 from pulumi import automation as auto
 
 from conftest import IMAGE_URNS
-from support import ROOT
+from support import ROOT, replace_file
 
 REGISTRY = "http://127.0.0.1:5000"
 REPOSITORY = "goship/goship-app"
@@ -92,8 +92,7 @@ def test_code_change_gives_a_new_digest_that_the_reference_follows(project, loca
     before = up_image(project, local_stack).outputs["image_digest"].value
     page = project.dir / "app" / "static" / "index.html"
     changed = page.read_text() + "\n<!-- changed by a test -->\n"
-    page.unlink()  # the copy is a hard link to the checkout's file: replace, never edit
-    page.write_text(changed)
+    replace_file(page, changed)
 
     after = up_image(project, local_stack).outputs
 
@@ -130,8 +129,7 @@ def test_stopped_registry_fails_the_update_and_keeps_the_reference(project, loca
     before = up_image(project, local_stack).outputs["image_reference"].value
     page = project.dir / "app" / "static" / "index.html"
     changed = page.read_text() + "\n<!-- changed while the registry is down -->\n"
-    page.unlink()  # a hard link to the checkout's file: replace, never edit
-    page.write_text(changed)
+    replace_file(page, changed)
 
     subprocess.run([str(ROOT / "tools" / "services" / "registry.sh"), "stop"], check=True)
     try:

@@ -14,6 +14,8 @@ CLUSTER_DIR=$GOSHIP_STATE/cluster
 PKI=$CLUSTER_DIR/pki
 RUN_DIR=$CLUSTER_DIR/run
 LOG_DIR=$CLUSTER_DIR/logs
+# shellcheck source=SCRIPTDIR/../lib/daemon.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/daemon.sh"
 USER_KUBECONFIG=$CLUSTER_DIR/kubeconfig
 ADMIN_KUBECONFIG=$CLUSTER_DIR/admin.kubeconfig
 
@@ -63,15 +65,6 @@ take_lock() {
     flock 8
 }
 
-# alive PID: the process exists and is not a zombie (daemons are reparented to init,
-# which may reap them late; kill -0 alone would call a zombie alive).
-alive() {
-    local stat
-    read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
-    stat=${stat##*) }
-    [[ ${stat%% *} != Z ]]
-}
-
 # pid_of NAME: the recorded pid of NAME if that process is alive and still runs a program
 # called NAME (a stale pidfile whose pid was reused does not count).
 pid_of() {
@@ -82,35 +75,6 @@ pid_of() {
     exe=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n1) || return 1
     [[ ${exe##*/} == "$1" ]] || return 1
     echo "$pid"
-}
-
-# spawn NAME PROGRAM ARGS...: start a daemon in its own session, stdin closed, output
-# appended to logs/NAME.log and no other inherited descriptor (a daemon that kept up.sh's
-# stdout open would hang `eval "$(up.sh)"`, and one that kept the lock would block the
-# next up.sh). The program must be called NAME (pid_of checks it).
-spawn() {
-    local name=$1
-    shift
-    mkdir -p "$RUN_DIR" "$LOG_DIR"
-    (
-        for fd in /proc/self/fd/*; do
-            fd=${fd##*/}
-            ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
-        done
-        exec setsid "$@"
-    ) >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
-    echo $! >"$RUN_DIR/$name.pid"
-}
-
-# wait_until SECONDS COMMAND...: poll COMMAND every 0.2 s until it succeeds.
-wait_until() {
-    local tries=$(($1 * 5))
-    shift
-    while ((tries-- > 0)); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.2
-    done
-    return 1
 }
 
 # stop NAME: TERM, up to 20 s of grace, then KILL; only the recorded pid.

@@ -24,6 +24,8 @@ BUILDKIT_VERSION=$(awk '$1 == "require" && $2 == "github.com/moby/buildkit" {pri
 
 RUN_DIR=$GOSHIP_STATE/run
 LOG_DIR=$GOSHIP_STATE/logs
+# shellcheck source=SCRIPTDIR/../lib/daemon.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/daemon.sh"
 DOCKER_SOCK=$GOSHIP_STATE/docker.sock
 BUILDKIT_SOCK=$GOSHIP_STATE/buildkitd.sock
 BUILDKITD_BIN=$GOSHIP_CACHE/tools/buildkitd-$BUILDKIT_VERSION/buildkitd
@@ -47,16 +49,6 @@ take_lock() {
     flock 9
 }
 
-# alive PID: the process exists and is not a zombie. Daemons started here are reparented
-# to init once up.sh exits, and this machine's init reaps them seconds late; kill -0
-# alone would call a zombie alive.
-alive() {
-    local stat
-    read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
-    stat=${stat##*) }
-    [[ ${stat%% *} != Z ]]
-}
-
 # pid_of NAME PROGRAM: the pid recorded for NAME if that process is alive and still
 # PROGRAM (a stale pidfile whose pid was reused does not count).
 pid_of() {
@@ -67,35 +59,6 @@ pid_of() {
     exe=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n1) || return 1
     [[ ${exe##*/} == "$2" ]] || return 1
     echo "$pid"
-}
-
-# spawn NAME PROGRAM ARGS...: start a daemon in its own session (so it outlives this
-# script and its terminal), stdin closed, output appended to logs/NAME.log, and no other
-# inherited descriptor: a daemon holding the caller's pipe open (up.sh's stdout, which
-# `eval "$(up.sh)"` reads to the end) would hang the caller forever.
-spawn() {
-    local name=$1
-    shift
-    mkdir -p "$RUN_DIR" "$LOG_DIR"
-    (
-        for fd in /proc/self/fd/*; do
-            fd=${fd##*/}
-            ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
-        done
-        exec setsid "$@"
-    ) >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
-    echo $! >"$RUN_DIR/$name.pid"
-}
-
-# wait_until SECONDS COMMAND...: poll COMMAND every 0.2 s until it succeeds.
-wait_until() {
-    local tries=$(($1 * 5))
-    shift
-    while ((tries-- > 0)); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.2
-    done
-    return 1
 }
 
 # stop NAME PROGRAM: TERM, up to 20 s of grace, then KILL; only the recorded pid.
