@@ -163,6 +163,12 @@ GITHUB_RESOURCES = (
 )
 
 
+def change_app_source(project_dir: Path, note: str) -> None:
+    """Change the app's embedded page in a project copy, as a code change would."""
+    page = project_dir / "app" / "static" / "index.html"
+    replace_file(page, page.read_text() + f"\n<!-- {note} -->\n")
+
+
 def replace_file(path: Path, text: str) -> None:
     """Write `text` to a new file at `path`: project copies hard-link the checkout's files,
     and writing through the link would change the checkout."""

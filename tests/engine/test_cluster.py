@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
-from support import replace_file
+from support import change_app_source
 
 APP = "app.kubernetes.io/name=goship-app"
 
@@ -36,12 +36,6 @@ def up(project, stack: auto.Stack) -> auto.UpResult:
 @pytest.fixture
 def local_stack(project, cluster_env) -> auto.Stack:
     return project.stack("local")
-
-
-def change_page(project) -> None:
-    page = project.dir / "app" / "static" / "index.html"
-    changed = page.read_text() + f"\n<!-- {uuid.uuid4()} -->\n"
-    replace_file(page, changed)
 
 
 def test_every_resource_is_admitted_and_the_rollout_completes(project, local_stack):
@@ -81,7 +75,7 @@ def test_code_change_rolls_out_a_new_replicaset_without_two_pods_at_once(project
     watcher = threading.Thread(target=watch_pods)
     watcher.start()
     try:
-        change_page(project)
+        change_app_source(project.dir, str(uuid.uuid4()))
         up(project, local_stack)
     finally:
         done.set()

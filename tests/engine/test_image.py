@@ -15,7 +15,7 @@ import pytest
 from pulumi import automation as auto
 
 from conftest import IMAGE_URNS
-from support import ROOT, replace_file
+from support import ROOT, change_app_source
 
 REGISTRY = "http://127.0.0.1:5000"
 REPOSITORY = "goship/goship-app"
@@ -90,9 +90,7 @@ def test_second_up_reports_no_changes(project, local_stack):
 
 def test_code_change_gives_a_new_digest_that_the_reference_follows(project, local_stack):
     before = up_image(project, local_stack).outputs["image_digest"].value
-    page = project.dir / "app" / "static" / "index.html"
-    changed = page.read_text() + "\n<!-- changed by a test -->\n"
-    replace_file(page, changed)
+    change_app_source(project.dir, "changed by a test")
 
     after = up_image(project, local_stack).outputs
 
@@ -127,9 +125,7 @@ def test_mode_changes_and_ignored_files_rebuild_nothing(project, local_stack):
 
 def test_stopped_registry_fails_the_update_and_keeps_the_reference(project, local_stack):
     before = up_image(project, local_stack).outputs["image_reference"].value
-    page = project.dir / "app" / "static" / "index.html"
-    changed = page.read_text() + "\n<!-- changed while the registry is down -->\n"
-    replace_file(page, changed)
+    change_app_source(project.dir, "changed while the registry is down")
 
     subprocess.run([str(ROOT / "tools" / "services" / "registry.sh"), "stop"], check=True)
     try:

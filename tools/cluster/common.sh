@@ -65,30 +65,6 @@ take_lock() {
     flock 8
 }
 
-# pid_of NAME: the recorded pid of NAME if that process is alive and still runs a program
-# called NAME (a stale pidfile whose pid was reused does not count).
-pid_of() {
-    local file=$RUN_DIR/$1.pid pid exe
-    [[ -s $file ]] || return 1
-    pid=$(<"$file")
-    [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" || return 1
-    exe=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n1) || return 1
-    [[ ${exe##*/} == "$1" ]] || return 1
-    echo "$pid"
-}
-
-# stop NAME: TERM, up to 20 s of grace, then KILL; only the recorded pid.
-stop() {
-    local pid
-    if pid=$(pid_of "$1"); then
-        log "stopping $1 (pid $pid)"
-        kill -TERM "$pid"
-        wait_until 20 eval "! alive $pid" ||
-            { log "$1 ignored TERM; killing"; kill -KILL "$pid" 2>/dev/null || true; }
-    fi
-    rm -f "$RUN_DIR/$1.pid"
-}
-
 # https_ok URL [CURL ARGS...]: the URL answers 200 "ok" over TLS checked against our CA.
 https_ok() {
     local url=$1

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Daemon helpers shared by tools/services and tools/cluster. The caller defines RUN_DIR,
 # LOG_DIR and log() before sourcing this file.
 
@@ -38,4 +39,28 @@ wait_until() {
         sleep 0.2
     done
     return 1
+}
+
+# pid_of NAME [PROGRAM]: the pid recorded for NAME if that process is alive and still runs
+# PROGRAM (default NAME); a stale pidfile whose pid was reused does not count.
+pid_of() {
+    local file=$RUN_DIR/$1.pid program=${2:-$1} pid exe
+    [[ -s $file ]] || return 1
+    pid=$(<"$file")
+    [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" || return 1
+    exe=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n1) || return 1
+    [[ ${exe##*/} == "$program" ]] || return 1
+    echo "$pid"
+}
+
+# stop NAME [PROGRAM]: TERM, up to 20 s of grace, then KILL; only the recorded pid.
+stop() {
+    local pid
+    if pid=$(pid_of "$@"); then
+        log "stopping $1 (pid $pid)"
+        kill -TERM "$pid"
+        wait_until 20 eval "! alive $pid" ||
+            { log "$1 ignored TERM; killing"; kill -KILL "$pid" 2>/dev/null || true; }
+    fi
+    rm -f "$RUN_DIR/$1.pid"
 }
