@@ -4,12 +4,16 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import settings as stack_settings
+from components.backup_schedule import BackupSchedule
 from components.container_image import ContainerImage
+from components.cost import daily_cost
 from components.github_pipeline import GitHubPipeline
 from components.web_app import WebApp
 
 # Every value is checked here, before the first resource is registered.
 settings = stack_settings.load()
+cost = daily_cost(settings.footprint(), settings.prices)
+pulumi.log.info(cost.summary())
 
 # 1-2. The multi-platform image in the registry, pinned by digest.
 image = ContainerImage("app", {"image": settings.image})
@@ -33,10 +37,26 @@ app = WebApp(
     opts=pulumi.ResourceOptions(providers={"kubernetes": cluster}),
 )
 
+# 5. Copies of the live database on a claim of their own (and S3), on the configured schedule.
+if settings.backup is None:
+    pulumi.log.info("Backups disabled: goship:backupSchedule is empty")
+else:
+    BackupSchedule(
+        "backup",
+        {
+            "backup": settings.backup,
+            "app": settings.web_app,
+            "image_reference": image.reference,
+            "data_claim_name": app.claim_name,
+        },
+        opts=pulumi.ResourceOptions(providers={"kubernetes": cluster}),
+    )
+
 pulumi.export("image_reference", image.reference)
 pulumi.export("image_digest", image.digest)
 pulumi.export("url", app.url)
 pulumi.export("claim", app.claim_name)
+pulumi.export("daily_cost", cost.as_output())
 pulumi.export(
     "kubectl",
     pulumi.Output.format(

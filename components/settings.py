@@ -10,11 +10,13 @@ import json
 import re
 import zoneinfo
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Mapping, TypeVar
 
 import pulumi
 
+from components.cost import Footprint, PriceTable
 from components.quantity import Quantity, parse_quantity
 
 NAMESPACE = "goship"
@@ -66,8 +68,27 @@ KEYS = (
     "githubApiUrl",
     "workflowPath",
     "workflowContext",
+    "backupSchedule",
+    "backupRetention",
+    "backupStorageSize",
+    "backupS3Endpoint",
+    "backupS3Bucket",
+    "backupS3Prefix",
+    "backupS3Region",
+    "backupS3AccessKeyId",
+    "backupS3SecretAccessKey",
+    "priceCurrency",
+    "priceCpuCoreHour",
+    "priceMemoryGiBHour",
+    "priceStorageGiBHour",
 )
-SECRET_KEYS = ("registryPassword", "kubeconfig", "githubToken", "appSecrets")
+SECRET_KEYS = (
+    "registryPassword",
+    "kubeconfig",
+    "githubToken",
+    "appSecrets",
+    "backupS3SecretAccessKey",
+)
 # The app and the Deployment own these variables; letting appEnv set them would break the pod.
 RESERVED_ENV = ("PORT", "TZ", "DB_DIR")
 
@@ -87,6 +108,21 @@ _GITHUB_REPO = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _WORKFLOW_PATH = re.compile(r"^\.github/workflows/[A-Za-z0-9_.-]+\.ya?ml$")
 _HTTP_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+_PRICE = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+# Bucket names as S3 defines them; the prefix is a key prefix ending in / (or empty).
+_S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_S3_PREFIX = re.compile(r"^([A-Za-z0-9!_.*'()-]+/)*$")
+_S3_REGION = re.compile(r"^[a-z0-9-]{1,32}$")
+# Kubernetes CronJob schedules: five fields, or one of the @ macros the controller knows.
+_CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+_CRON_FIELDS = (
+    (0, 59, ()),
+    (0, 23, ()),
+    (1, 31, ()),
+    (1, 12, ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")),
+    (0, 7, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")),
+)
 
 
 class SettingsError(pulumi.RunError):
@@ -178,6 +214,28 @@ class WebAppSettings:
 
 
 @dataclass(frozen=True)
+class S3Settings:
+    """Where the backup job also uploads each copy."""
+
+    endpoint: str
+    bucket: str
+    prefix: str
+    region: str
+    access_key_id: str
+    secret_access_key: Secret
+
+
+@dataclass(frozen=True)
+class BackupSettings:
+    """When the backup job copies the live database, and how many copies it keeps."""
+
+    schedule: str
+    retention: int
+    storage_size: Quantity
+    s3: S3Settings | None
+
+
+@dataclass(frozen=True)
 class ClusterSettings:
     """How to reach the Kubernetes API server."""
 
@@ -192,7 +250,25 @@ class Settings:
     image: ImageSettings
     github: GitHubSettings | None
     web_app: WebAppSettings
+    backup: BackupSettings | None
     cluster: ClusterSettings
+    prices: PriceTable
+
+    def footprint(self) -> Footprint:
+        """What the host bills: the app's limits per replica and both claims' sizes.
+
+        The backup job's limits are left out: it runs for seconds a day, a rounding error
+        next to the pod that runs all day.
+        """
+        app = self.web_app
+        storage = app.storage_size.value
+        if self.backup is not None:
+            storage += self.backup.storage_size.value
+        return Footprint(
+            cpu_cores=app.cpu_limit.value * app.replicas,
+            memory_bytes=app.memory_limit.value * app.replicas,
+            storage_bytes=storage,
+        )
 
 
 T = TypeVar("T")
@@ -475,12 +551,15 @@ def _limit_pair(
             f"allowed is at least {NAMESPACE}:{kind}Request ({request.text})",
         )
     quota = read.check(f"namespace{kind.capitalize()}Quota", parse, allowed, required=False)
-    if quota is not None and limit is not None and limit.value > quota.value:
+    # The backup job runs beside the app pod with the same limits, so both must fit at once.
+    pods = 2 if read.raw.get("backupSchedule") else 1
+    if quota is not None and limit is not None and limit.value * pods > quota.value:
+        beside = " for the app and the backup job together" if pods == 2 else ""
         read.fail(
             f"{kind}Limit",
             limit.text,
             f"the namespace quota ({NAMESPACE}:namespace{kind.capitalize()}Quota) allows at most "
-            f"{quota.text}",
+            f"{quota.text}{beside}",
         )
     return request, limit
 
@@ -561,6 +640,124 @@ def _web_app_settings(read: _Reader) -> WebAppSettings:
     )
 
 
+def _cron_item(item: str, low: int, high: int, names: tuple[str, ...]) -> bool:
+    span, slash, step = item.partition("/")
+    if slash and not (step.isdigit() and int(step) > 0):
+        return False
+    if span in ("*", "?"):
+        return True
+    bounds = span.split("-")
+    if len(bounds) > 2:
+        return False
+    numbers = []
+    for bound in bounds:
+        if bound.upper() in names:
+            numbers.append(names.index(bound.upper()) + low)
+        elif bound.isdigit():
+            numbers.append(int(bound))
+        else:
+            return False
+    return all(low <= n <= high for n in numbers) and numbers == sorted(numbers)
+
+
+def _cron_schedule(value: str) -> str | None:
+    if value in _CRON_MACROS:
+        return value
+    fields = value.split()
+    if len(fields) != len(_CRON_FIELDS):
+        return None
+    for text, (low, high, names) in zip(fields, _CRON_FIELDS):
+        if not all(_cron_item(item, low, high, names) for item in text.split(",")):
+            return None
+    return value
+
+
+def _s3_settings(read: _Reader) -> S3Settings | None:
+    bucket = read.check(
+        "backupS3Bucket",
+        _matching(_S3_BUCKET),
+        "allowed is an S3 bucket name (3-63 lower-case letters, digits, . and -)",
+        required=False,
+    )
+    if bucket is None:
+        for key in ("backupS3Endpoint", "backupS3AccessKeyId", "backupS3SecretAccessKey"):
+            if read.raw.get(key):
+                read.fail(
+                    key, read.raw[key], f"it is used only with {NAMESPACE}:backupS3Bucket set"
+                )
+        return None
+    return S3Settings(
+        endpoint=read.check("backupS3Endpoint", _http_url, "allowed is an http(s) URL"),
+        bucket=bucket,
+        prefix=read.check(
+            "backupS3Prefix",
+            _matching(_S3_PREFIX),
+            "allowed is a key prefix of path segments each ending in /, such as goship/dev/",
+            required=False,
+        )
+        or "",
+        region=read.check(
+            "backupS3Region", _matching(_S3_REGION), "allowed is a region name such as us-east-1"
+        ),
+        access_key_id=read.check(
+            "backupS3AccessKeyId",
+            _matching(re.compile(r"^[A-Za-z0-9+/=_.-]{3,128}$")),
+            "allowed is an access key id of letters and digits",
+        ),
+        secret_access_key=read.secret("backupS3SecretAccessKey"),
+    )
+
+
+def _backup_settings(read: _Reader) -> BackupSettings | None:
+    schedule = read.check(
+        "backupSchedule",
+        _cron_schedule,
+        "allowed is a five-field cron schedule such as `30 3 * * *` or a macro such as @daily",
+        required=False,
+    )
+    if not read.raw.get("backupSchedule"):
+        if read.raw.get("backupS3Bucket"):
+            bucket = read.raw["backupS3Bucket"]
+            read.fail("backupS3Bucket", bucket, f"it needs {NAMESPACE}:backupSchedule to be set")
+        return None
+
+    if read.raw.get("volumeAccessMode") == "ReadWriteOncePod":
+        read.fail(
+            "backupSchedule",
+            read.raw["backupSchedule"],
+            f"backups need {NAMESPACE}:volumeAccessMode ReadWriteOnce, because the backup pod "
+            "cannot mount a ReadWriteOncePod claim while the app runs",
+        )
+    return BackupSettings(
+        schedule=schedule,
+        retention=read.check(
+            "backupRetention", _integer(1, 365), "allowed is a number of copies from 1 to 365"
+        ),
+        storage_size=read.check(
+            "backupStorageSize",
+            _positive_quantity,
+            "allowed is a positive storage quantity such as 1Gi",
+        ),
+        s3=_s3_settings(read),
+    )
+
+
+def _price(value: str) -> Decimal | None:
+    return Decimal(value) if _PRICE.match(value) else None
+
+
+def _prices(read: _Reader) -> PriceTable:
+    allowed = "allowed is a non-negative decimal price per hour such as 0.067"
+    return PriceTable(
+        currency=read.check(
+            "priceCurrency", _matching(_CURRENCY), "allowed is a three-letter code such as CNY"
+        ),
+        cpu_core_hour=read.check("priceCpuCoreHour", _price, allowed),
+        memory_gib_hour=read.check("priceMemoryGiBHour", _price, allowed),
+        storage_gib_hour=read.check("priceStorageGiBHour", _price, allowed),
+    )
+
+
 def parse(raw: Mapping[str, str], secret_keys: set[str] | None = None) -> Settings:
     """Validate raw config strings (keys without the `goship:` prefix) into Settings.
 
@@ -577,10 +774,12 @@ def parse(raw: Mapping[str, str], secret_keys: set[str] | None = None) -> Settin
         image=_image_settings(read),
         github=_github_settings(read),
         web_app=_web_app_settings(read),
+        backup=_backup_settings(read),
         cluster=ClusterSettings(
             kubeconfig=read.secret("kubeconfig", required=False),
             context=read.text("kubeContext", required=False),
         ),
+        prices=_prices(read),
     )
     if read.errors:
         raise SettingsError("\n".join(read.errors))

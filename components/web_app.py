@@ -46,13 +46,15 @@ class WebApp(pulumi.ComponentResource):
         super().__init__("goship:index:WebApp", name, None, opts)
         app = args["app"]
         child = pulumi.ResourceOptions(parent=self)
-        labels = {"app.kubernetes.io/name": app.name, "app.kubernetes.io/managed-by": "goship"}
+        labels = app_labels(app)
 
         secret = self._secret(name, app, labels, child)
-        claim = self._claim(name, app, labels, child)
+        claim = protected_claim(
+            f"{name}-data", f"{app.name}-db", app, app.storage_size.text, labels, self
+        )
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata=self._metadata(app.name, app, labels),
+            metadata=object_metadata(app.name, app, labels),
             spec=k8s.apps.v1.DeploymentSpecArgs(
                 replicas=app.replicas,
                 # Two pods must never open one SQLite file, and a second pod could not attach
@@ -74,7 +76,7 @@ class WebApp(pulumi.ComponentResource):
         )
         service = k8s.core.v1.Service(
             f"{name}-service",
-            metadata=self._metadata(app.name, app, labels),
+            metadata=object_metadata(app.name, app, labels),
             spec=k8s.core.v1.ServiceSpecArgs(
                 type="ClusterIP",
                 selector=labels,
@@ -100,20 +102,6 @@ class WebApp(pulumi.ComponentResource):
             }
         )
 
-    @staticmethod
-    def _metadata(
-        object_name: str, app: WebAppSettings, labels: dict, annotations: dict | None = None
-    ) -> k8s.meta.v1.ObjectMetaArgs:
-        # Fixed names (no random suffix) keep kubectl commands and the claim stable. The stack
-        # owns these objects: a fixed server-side-apply field manager, forced, lets any goship
-        # run (a new backend, a new CI machine) update what an earlier run or a hand edit set.
-        return k8s.meta.v1.ObjectMetaArgs(
-            name=object_name,
-            namespace=app.namespace,
-            labels=labels,
-            annotations={FIELD_MANAGER: "goship", FORCE_APPLY: "true", **(annotations or {})},
-        )
-
     def _secret(
         self, name: str, app: WebAppSettings, labels: dict, child: pulumi.ResourceOptions
     ) -> k8s.core.v1.Secret | None:
@@ -121,28 +109,10 @@ class WebApp(pulumi.ComponentResource):
             return None
         return k8s.core.v1.Secret(
             f"{name}-env",
-            metadata=self._metadata(f"{app.name}-env", app, labels),
+            metadata=object_metadata(f"{app.name}-env", app, labels),
             type="Opaque",
             string_data=app.secret_env.output().apply(json.loads),
             opts=child,
-        )
-
-    def _claim(
-        self, name: str, app: WebAppSettings, labels: dict, child: pulumi.ResourceOptions
-    ) -> k8s.core.v1.PersistentVolumeClaim:
-        # retain_on_delete: `pulumi destroy` and replacements leave the claim, and so the
-        # database, in the cluster. Server-side apply then adopts the same claim on the next up.
-        return k8s.core.v1.PersistentVolumeClaim(
-            f"{name}-data",
-            metadata=self._metadata(f"{app.name}-db", app, labels),
-            spec=k8s.core.v1.PersistentVolumeClaimSpecArgs(
-                access_modes=[app.access_mode],
-                storage_class_name=app.storage_class,
-                resources=k8s.core.v1.VolumeResourceRequirementsArgs(
-                    requests={"storage": app.storage_size.text}
-                ),
-            ),
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True)),
         )
 
     def _ingress(
@@ -168,7 +138,7 @@ class WebApp(pulumi.ComponentResource):
             ]
         k8s.networking.v1.Ingress(
             f"{name}-ingress",
-            metadata=self._metadata(app.name, app, labels, annotations),
+            metadata=object_metadata(app.name, app, labels, annotations),
             spec=k8s.networking.v1.IngressSpecArgs(
                 ingress_class_name=app.ingress_class,
                 tls=tls,
@@ -196,6 +166,89 @@ class WebApp(pulumi.ComponentResource):
             ),
             opts=child,
         )
+
+
+def app_labels(app: WebAppSettings) -> dict[str, str]:
+    """The labels of the app's objects; the Deployment and Service select its pod by them."""
+    return {"app.kubernetes.io/name": app.name, "app.kubernetes.io/managed-by": "goship"}
+
+
+def object_metadata(
+    object_name: str, app: WebAppSettings, labels: dict, annotations: dict | None = None
+) -> k8s.meta.v1.ObjectMetaArgs:
+    """Metadata of an object goship owns in the app's namespace."""
+    # Fixed names (no random suffix) keep kubectl commands and the claims stable. The stack
+    # owns these objects: a fixed server-side-apply field manager, forced, lets any goship
+    # run (a new backend, a new CI machine) update what an earlier run or a hand edit set.
+    return k8s.meta.v1.ObjectMetaArgs(
+        name=object_name,
+        namespace=app.namespace,
+        labels=labels,
+        annotations={FIELD_MANAGER: "goship", FORCE_APPLY: "true", **(annotations or {})},
+    )
+
+
+def protected_claim(
+    resource_name: str,
+    object_name: str,
+    app: WebAppSettings,
+    size: str,
+    labels: dict,
+    parent: pulumi.ComponentResource,
+) -> k8s.core.v1.PersistentVolumeClaim:
+    """A claim that outlives the stack: protected, and retained if it is ever deleted."""
+    # protect: the engine refuses to delete or replace the claim, so a changed storage class
+    # or a plain `pulumi destroy` stops instead of dropping the data; `pulumi destroy
+    # --exclude-protected` removes everything else. retain_on_delete: should someone
+    # unprotect it and destroy, the claim and its volume still stay in the cluster, and
+    # server-side apply adopts the same claim on the next up.
+    return k8s.core.v1.PersistentVolumeClaim(
+        resource_name,
+        metadata=object_metadata(object_name, app, labels),
+        spec=k8s.core.v1.PersistentVolumeClaimSpecArgs(
+            access_modes=[app.access_mode],
+            storage_class_name=app.storage_class,
+            resources=k8s.core.v1.VolumeResourceRequirementsArgs(requests={"storage": size}),
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, protect=True, retain_on_delete=True),
+    )
+
+
+def pod_security_context() -> k8s.core.v1.PodSecurityContextArgs:
+    """Every goship pod runs as the image's non-root user, which owns the volumes."""
+    return k8s.core.v1.PodSecurityContextArgs(
+        run_as_non_root=True,
+        run_as_user=APP_UID,
+        run_as_group=APP_UID,
+        fs_group=APP_UID,
+        # Skips the recursive chown of the whole volume on every start once it is right.
+        fs_group_change_policy="OnRootMismatch",
+        seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+    )
+
+
+def container_security_context() -> k8s.core.v1.SecurityContextArgs:
+    """What the `restricted` Pod Security level asks of a container, plus a read-only root."""
+    return k8s.core.v1.SecurityContextArgs(
+        allow_privilege_escalation=False,
+        read_only_root_filesystem=True,
+        capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+    )
+
+
+def container_resources(app: WebAppSettings) -> k8s.core.v1.ResourceRequirementsArgs:
+    """The configured requests and limits; the host bills the limits."""
+    return k8s.core.v1.ResourceRequirementsArgs(
+        requests={"cpu": app.cpu_request.text, "memory": app.memory_request.text},
+        limits={"cpu": app.cpu_limit.text, "memory": app.memory_limit.text},
+    )
+
+
+def tmp_volume() -> k8s.core.v1.VolumeArgs:
+    """A small scratch /tmp: SQLite writes temporary files and the root filesystem is read-only."""
+    return k8s.core.v1.VolumeArgs(
+        name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="64Mi")
+    )
 
 
 def _probe(app: WebAppSettings, period: int, failures: int) -> k8s.core.v1.ProbeArgs:
@@ -234,15 +287,7 @@ def pod_spec(
     return k8s.core.v1.PodSpecArgs(
         # The app never talks to the API server; no token means nothing to steal.
         automount_service_account_token=False,
-        security_context=k8s.core.v1.PodSecurityContextArgs(
-            run_as_non_root=True,
-            run_as_user=APP_UID,
-            run_as_group=APP_UID,
-            fs_group=APP_UID,
-            # Skips the recursive chown of the whole volume on every start once it is right.
-            fs_group_change_policy="OnRootMismatch",
-            seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
-        ),
+        security_context=pod_security_context(),
         containers=[
             k8s.core.v1.ContainerArgs(
                 name="app",
@@ -250,18 +295,11 @@ def pod_spec(
                 ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=app.port)],
                 env=env,
                 env_from=env_from,
-                resources=k8s.core.v1.ResourceRequirementsArgs(
-                    requests={"cpu": app.cpu_request.text, "memory": app.memory_request.text},
-                    limits={"cpu": app.cpu_limit.text, "memory": app.memory_limit.text},
-                ),
+                resources=container_resources(app),
                 startup_probe=_probe(app, period=2, failures=30),
                 readiness_probe=_probe(app, period=10, failures=3),
                 liveness_probe=_probe(app, period=20, failures=3),
-                security_context=k8s.core.v1.SecurityContextArgs(
-                    allow_privilege_escalation=False,
-                    read_only_root_filesystem=True,
-                    capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
-                ),
+                security_context=container_security_context(),
                 volume_mounts=[
                     k8s.core.v1.VolumeMountArgs(name="db", mount_path=DB_DIR),
                     # SQLite writes temporary files; the root filesystem is read-only.
@@ -276,8 +314,6 @@ def pod_spec(
                     claim_name=claim_name
                 ),
             ),
-            k8s.core.v1.VolumeArgs(
-                name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="64Mi")
-            ),
+            tmp_volume(),
         ],
     )

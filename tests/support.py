@@ -140,6 +140,14 @@ def expected_types(stack: str, **overrides: Any) -> list[str]:
         types.append("kubernetes:networking.k8s.io/v1:Ingress")
     if settings.web_app.secret_env:
         types.append("kubernetes:core/v1:Secret")
+    if settings.backup:
+        types += [
+            "goship:index:BackupSchedule",
+            "kubernetes:core/v1:PersistentVolumeClaim",
+            "kubernetes:batch/v1:CronJob",
+        ]
+        if settings.backup.s3:
+            types.append("kubernetes:core/v1:Secret")
     if settings.github:
         types += [
             "goship:index:GitHubPipeline",

@@ -9,6 +9,7 @@ import pulumi
 import pytest
 
 from components import workflow
+from components.backup_schedule import BackupSchedule
 from components.container_image import REPRODUCIBLE_PUSH, ContainerImage
 from components.github_pipeline import GitHubPipeline
 from components.settings import SettingsError
@@ -290,15 +291,26 @@ def test_claim_is_read_write_once_with_the_configured_size(mocks):
     assert claim.inputs["spec"]["resources"] == {"requests": {"storage": "2Gi"}}, claim.label
 
 
-def test_claim_is_retained_when_the_stack_is_destroyed_or_replaces_it(mocks):
-    options = options_of(
+def web_app_options() -> dict[str, pulumi.ResourceOptions]:
+    return options_of(
         lambda: WebApp(
             "app", {"app": settings_for("dev").web_app, "image_reference": IMAGE_REF}
         ).url
     )
 
+
+def test_claim_is_retained_when_the_stack_is_destroyed_or_replaces_it(mocks):
+    options = web_app_options()
+
     assert options["kubernetes:core/v1:PersistentVolumeClaim"].retain_on_delete is True
     assert not options["kubernetes:apps/v1:Deployment"].retain_on_delete
+
+
+def test_claim_is_protected_from_delete_and_replace(mocks):
+    options = web_app_options()
+
+    assert options["kubernetes:core/v1:PersistentVolumeClaim"].protect is True
+    assert not options["kubernetes:apps/v1:Deployment"].protect
 
 
 def test_service_is_cluster_ip_on_the_app_port(mocks):
@@ -337,6 +349,142 @@ def test_secret_env_goes_to_a_kubernetes_secret_not_plain_env(mocks):
     container = pod(deployment)["containers"][0]
     assert container["envFrom"] == [{"secretRef": {"name": "goship-app-env"}}]
     assert "s3cret" not in json.dumps(container["env"])
+
+
+# BackupSchedule
+
+
+def backup_schedule(mocks, stack="dev", **overrides):
+    """Register a BackupSchedule and return the mocks' CronJob registration."""
+    settings = settings_for(stack, **overrides)
+    run(
+        lambda: BackupSchedule(
+            "backup",
+            {
+                "backup": settings.backup,
+                "app": settings.web_app,
+                "image_reference": IMAGE_REF,
+                "data_claim_name": "goship-app-db",
+            },
+        ).cron_job_name
+    )
+    return mocks.one("kubernetes:batch/v1:CronJob")
+
+
+def job_pod(cron_job) -> dict:
+    return cron_job.inputs["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+
+
+def test_backup_job_runs_the_app_image_backup_keeping_the_retention(mocks):
+    container = job_pod(backup_schedule(mocks, backupRetention=3))["containers"][0]
+
+    assert container["image"] == IMAGE_REF
+    assert container["args"] == ["backup", "-dir", "/backup", "-keep", "3"]
+
+
+def test_backup_runs_on_schedule_in_the_app_time_zone_one_at_a_time(mocks):
+    spec = backup_schedule(mocks, backupSchedule="15 4 * * *").inputs["spec"]
+
+    assert (spec["schedule"], spec["timeZone"]) == ("15 4 * * *", "Asia/Shanghai")
+    assert spec["concurrencyPolicy"] == "Forbid"
+
+
+def test_backup_pod_mounts_the_live_database_and_the_backup_claim(mocks):
+    spec = job_pod(backup_schedule(mocks))
+
+    claims = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in spec["volumes"][:2]}
+    assert claims == {"db": "goship-app-db", "backup": "goship-app-backup"}
+    mounts = {m["name"]: m["mountPath"] for m in spec["containers"][0]["volumeMounts"]}
+    assert mounts == {"db": "/app/db", "backup": "/backup", "tmp": "/tmp"}
+
+
+def test_backup_claim_has_its_own_size(mocks):
+    backup_schedule(mocks, backupStorageSize="256Mi")
+
+    claim = mocks.one("kubernetes:core/v1:PersistentVolumeClaim")
+    assert claim.inputs["metadata"]["name"] == "goship-app-backup", claim.label
+    assert claim.inputs["spec"]["resources"] == {"requests": {"storage": "256Mi"}}, claim.label
+
+
+def test_backup_claim_is_protected_and_retained(mocks):
+    settings = settings_for("dev")
+    options = options_of(
+        lambda: BackupSchedule(
+            "backup",
+            {
+                "backup": settings.backup,
+                "app": settings.web_app,
+                "image_reference": IMAGE_REF,
+                "data_claim_name": "goship-app-db",
+            },
+        ).claim_name
+    )
+
+    claim = options["kubernetes:core/v1:PersistentVolumeClaim"]
+    assert (claim.protect, claim.retain_on_delete) == (True, True)
+
+
+def test_backup_pod_is_not_selected_by_the_app_service(mocks):
+    labels = backup_schedule(mocks).inputs["spec"]["jobTemplate"]["spec"]["template"]["metadata"][
+        "labels"
+    ]
+
+    assert labels["app.kubernetes.io/name"] == "goship-app-backup"
+    assert labels["app.kubernetes.io/part-of"] == "goship-app"
+
+
+def test_backup_pod_is_placed_on_the_app_pods_node(mocks):
+    affinity = job_pod(backup_schedule(mocks))["affinity"]["podAffinity"]
+
+    assert affinity["requiredDuringSchedulingIgnoredDuringExecution"] == [
+        {
+            "labelSelector": {
+                "matchLabels": {
+                    "app.kubernetes.io/name": "goship-app",
+                    "app.kubernetes.io/managed-by": "goship",
+                }
+            },
+            "topologyKey": "kubernetes.io/hostname",
+        }
+    ]
+
+
+def test_backup_pod_runs_non_root_within_the_app_limits(mocks):
+    spec = job_pod(backup_schedule(mocks, cpuLimit="100m", memoryLimit="64Mi"))
+
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["automountServiceAccountToken"] is False
+    assert spec["restartPolicy"] == "Never"
+    assert spec["containers"][0]["resources"]["limits"] == {"cpu": "100m", "memory": "64Mi"}
+
+
+def test_s3_credentials_reach_the_backup_pod_from_a_secret_not_plain_env(mocks):
+    cron_job = backup_schedule(
+        mocks,
+        backupS3Bucket="goship-backups",
+        backupS3Endpoint="https://s3.example.com",
+        backupS3AccessKeyId="AKIAEXAMPLE",
+        backupS3SecretAccessKey_secret="example-secret-key",
+        backupS3Prefix="goship/dev/",
+    )
+
+    s3_secret = mocks.one("kubernetes:core/v1:Secret")
+    assert s3_secret.inputs["stringData"] == secret(
+        {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example-secret-key"}
+    ), s3_secret.label
+    container = job_pod(cron_job)["containers"][0]
+    assert container["envFrom"] == [{"secretRef": {"name": "goship-app-backup-s3"}}]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["BACKUP_S3_BUCKET"] == "goship-backups"
+    assert env["BACKUP_S3_PREFIX"] == "goship/dev/"
+    assert "example-secret-key" not in json.dumps(container["env"])
+
+
+def test_no_backup_objects_when_the_schedule_is_empty(mocks):
+    run_program(mocks, "dev", backupSchedule="")
+
+    assert mocks.of_type("kubernetes:batch/v1:CronJob") == []
+    assert len(mocks.of_type("kubernetes:core/v1:PersistentVolumeClaim")) == 1
 
 
 # The whole program
@@ -389,6 +537,20 @@ def test_kubernetes_provider_defaults_to_the_stack_namespace(mocks):
     provider = mocks.one("pulumi:providers:kubernetes")
     assert provider.inputs["namespace"] == "ns-local", provider.label
     assert provider.inputs["context"] == "goship-local", provider.label
+
+
+def test_program_exports_the_daily_cost_of_its_footprint(mocks):
+    exported = {}
+    export = pulumi.export
+    pulumi.export = lambda name, value: exported.__setitem__(name, value)
+    try:
+        run_program(mocks, "dev", cpuLimit="100m", memoryLimit="64Mi", backupSchedule="")
+    finally:
+        pulumi.export = export
+
+    # cpu 0.1 x 0.067 x 24 = 0.1608; memory 1/16 x 0.033 x 24 = 0.0495; storage from dev's claim.
+    cost = exported["daily_cost"]
+    assert (cost["cpu"], cost["memory"], cost["currency"]) == ("0.1608", "0.0495", "CNY")
 
 
 def test_every_kubernetes_object_is_applied_by_goship_with_force(mocks):

@@ -224,6 +224,100 @@ BAD_VALUES = [
         "goship:appSecrets is (secret), but allowed is a JSON object of NAME: string values.",
     ),
     (
+        "cron-with-seconds-field",
+        {"backupSchedule": "0 30 3 * * *"},
+        "goship:backupSchedule is '0 30 3 * * *', but allowed is a five-field cron schedule",
+    ),
+    (
+        "cron-hour-24",
+        {"backupSchedule": "0 24 * * *"},
+        "goship:backupSchedule is '0 24 * * *', but allowed is a five-field cron schedule",
+    ),
+    (
+        "cron-reversed-range",
+        {"backupSchedule": "0 5-3 * * *"},
+        "goship:backupSchedule is '0 5-3 * * *', but allowed is a five-field cron schedule",
+    ),
+    (
+        "cron-with-time-zone",
+        {"backupSchedule": "CRON_TZ=UTC 0 3 * * *"},
+        "goship:backupSchedule is 'CRON_TZ=UTC 0 3 * * *', but allowed is a five-field cron",
+    ),
+    (
+        "retention-zero",
+        {"backupRetention": 0},
+        "goship:backupRetention is '0', but allowed is a number of copies from 1 to 365.",
+    ),
+    (
+        "backup-size-in-gb",
+        {"backupStorageSize": "1GB"},
+        "goship:backupStorageSize is '1GB', but allowed is a positive storage quantity",
+    ),
+    (
+        "backup-with-read-write-once-pod",
+        {"volumeAccessMode": "ReadWriteOncePod"},
+        "goship:backupSchedule is '30 3 * * *', but backups need goship:volumeAccessMode "
+        "ReadWriteOnce, because the backup pod cannot mount a ReadWriteOncePod claim",
+    ),
+    (
+        "cpu-limit-fits-quota-only-without-backup-job",
+        {"cpuLimit": "600m"},
+        "goship:cpuLimit is '600m', but the namespace quota (goship:namespaceCpuQuota) allows at "
+        "most 1 for the app and the backup job together.",
+    ),
+    (
+        "bucket-without-schedule",
+        {"backupSchedule": "", "backupS3Bucket": "goship-backups"},
+        "goship:backupS3Bucket is 'goship-backups', but it needs goship:backupSchedule to be set.",
+    ),
+    (
+        "bucket-name-upper-case",
+        {"backupS3Bucket": "Goship_Backups"},
+        "goship:backupS3Bucket is 'Goship_Backups', but allowed is an S3 bucket name",
+    ),
+    (
+        "bucket-without-endpoint",
+        {
+            "backupS3Bucket": "goship-backups",
+            "backupS3AccessKeyId": "AKIAEXAMPLE",
+            "backupS3SecretAccessKey_secret": "example-secret-key",
+        },
+        "goship:backupS3Endpoint is not set, but it is required.",
+    ),
+    (
+        "endpoint-without-bucket",
+        {"backupS3Endpoint": "https://s3.example.com"},
+        "goship:backupS3Endpoint is 'https://s3.example.com', but it is used only with "
+        "goship:backupS3Bucket set.",
+    ),
+    (
+        "prefix-without-trailing-slash",
+        {
+            "backupS3Bucket": "goship-backups",
+            "backupS3Endpoint": "https://s3.example.com",
+            "backupS3AccessKeyId": "AKIAEXAMPLE",
+            "backupS3SecretAccessKey_secret": "example-secret-key",
+            "backupS3Prefix": "goship/dev",
+        },
+        "goship:backupS3Prefix is 'goship/dev', but allowed is a key prefix of path segments",
+    ),
+    (
+        "price-negative",
+        {"priceCpuCoreHour": "-0.067"},
+        "goship:priceCpuCoreHour is '-0.067', but allowed is a non-negative decimal price per "
+        "hour such as 0.067.",
+    ),
+    (
+        "price-with-currency-sign",
+        {"priceMemoryGiBHour": "¥0.033"},
+        "goship:priceMemoryGiBHour is '¥0.033', but allowed is a non-negative decimal price",
+    ),
+    (
+        "currency-lower-case",
+        {"priceCurrency": "cny"},
+        "goship:priceCurrency is 'cny', but allowed is a three-letter code such as CNY.",
+    ),
+    (
         "password-in-plain-text",
         {"registryPassword": "hunter2"},
         "goship:registryPassword is stored in plain text, but it must be a secret",
@@ -329,9 +423,19 @@ def test_every_schema_key_is_read_by_the_program():
     assert sorted(schema) == sorted(stack_settings.KEYS)
 
 
+# What a secret key needs beside it to be read at all.
+COMPANIONS = {
+    "backupS3SecretAccessKey": {
+        "backupS3Bucket": "goship-backups",
+        "backupS3Endpoint": "https://s3.example.com",
+        "backupS3AccessKeyId": "AKIAEXAMPLE",
+    },
+}
+
+
 @pytest.mark.parametrize("key", stack_settings.SECRET_KEYS)
 def test_every_secret_key_is_refused_in_plain_text(key):
-    raw, secrets = stack_config("dev", **{key: '{"A": "b"}'})
+    raw, secrets = stack_config("dev", **{key: '{"A": "b"}'}, **COMPANIONS.get(key, {}))
     secrets.discard(key)
 
     with pytest.raises(stack_settings.SettingsError) as refused:
@@ -366,3 +470,72 @@ def test_quantity_parses_like_kubernetes(text, value):
 @pytest.mark.parametrize("text", ["100mb", "1GB", "-1", "1 Gi", "Mi", ""])
 def test_quantity_rejects_what_kubernetes_rejects(text):
     assert parse_quantity(text) is None
+
+
+@pytest.mark.parametrize(
+    "schedule", ["30 3 * * *", "@daily", "*/15 1-5 * * MON-FRI", "0 0 1,15 JAN,JUL ?"]
+)
+def test_cron_schedules_the_controller_accepts_are_accepted(schedule):
+    assert settings_for("dev", backupSchedule=schedule).backup.schedule == schedule
+
+
+def test_empty_backup_schedule_disables_backups():
+    assert settings_for("dev", backupSchedule="").backup is None
+
+
+def test_backups_are_on_by_default_keeping_seven_copies():
+    backup = settings_for("prod").backup
+
+    assert (backup.schedule, backup.retention, backup.storage_size.text) == ("30 3 * * *", 7, "1Gi")
+
+
+def test_s3_target_is_read_with_its_secret_key_wrapped():
+    s3 = settings_for(
+        "dev",
+        backupS3Bucket="goship-backups",
+        backupS3Endpoint="https://s3.example.com",
+        backupS3AccessKeyId="AKIAEXAMPLE",
+        backupS3SecretAccessKey_secret="example-secret-key",
+        backupS3Prefix="goship/dev/",
+    ).backup.s3
+
+    assert (s3.bucket, s3.endpoint, s3.prefix, s3.region) == (
+        "goship-backups",
+        "https://s3.example.com",
+        "goship/dev/",
+        "us-east-1",
+    )
+    assert s3.secret_access_key.value == "example-secret-key"
+    assert "example-secret-key" not in repr(s3)
+
+
+def test_default_prices_are_the_documented_sealos_table():
+    prices = settings_for("dev").prices
+
+    assert (prices.currency, prices.cpu_core_hour, prices.memory_gib_hour) == (
+        "CNY",
+        Decimal("0.067"),
+        Decimal("0.033"),
+    )
+    assert prices.storage_gib_hour == Decimal("0.0021")
+
+
+def test_a_stack_can_override_the_price_table():
+    assert settings_for("dev", priceCpuCoreHour="0.05").prices.cpu_core_hour == Decimal("0.05")
+
+
+def test_footprint_bills_limits_per_replica_and_both_claims():
+    footprint = settings_for(
+        "dev", cpuLimit="200m", memoryLimit="128Mi", storageSize="1Gi", backupStorageSize="512Mi"
+    ).footprint()
+
+    assert footprint.cpu_cores == Decimal("0.2")
+    assert footprint.memory_bytes == 128 * 2**20
+    assert footprint.storage_bytes == (1024 + 512) * 2**20
+
+
+def test_paused_app_is_billed_for_its_claims_only():
+    footprint = settings_for("dev", replicas=0, backupSchedule="", storageSize="1Gi").footprint()
+
+    assert (footprint.cpu_cores, footprint.memory_bytes) == (0, 0)
+    assert footprint.storage_bytes == 2**30

@@ -93,7 +93,7 @@ def test_claim_and_its_data_outlive_destroy_and_are_reused(project, local_stack)
     marker = Path(volume["spec"]["hostPath"]["path"]) / f"marker-{uuid.uuid4().hex}"
     marker.write_text("written before destroy")
 
-    local_stack.destroy(color="never")
+    local_stack.destroy(color="never", exclude_protected=True)
     kept = json.loads(kubectl("get", "pvc", "goship-app-db", "-o", "json"))
     up(project, local_stack)
     reused = json.loads(kubectl("get", "pvc", "goship-app-db", "-o", "json"))
@@ -101,6 +101,48 @@ def test_claim_and_its_data_outlive_destroy_and_are_reused(project, local_stack)
     assert kept["metadata"]["uid"] == claim["metadata"]["uid"]
     assert reused["metadata"]["uid"] == claim["metadata"]["uid"]
     assert marker.read_text() == "written before destroy"
+
+
+def test_plain_destroy_stops_at_the_protected_claims_and_deletes_nothing(project, local_stack):
+    up(project, local_stack)
+    claim = json.loads(kubectl("get", "pvc", "goship-app-db", "-o", "json"))
+    run = project.run()
+
+    with pytest.raises(auto.errors.CommandError):
+        local_stack.destroy(**run.kwargs())
+
+    assert "protected" in run.text
+    assert json.loads(kubectl("get", "pvc", "goship-app-db", "-o", "json"))["metadata"]["uid"] == (
+        claim["metadata"]["uid"]
+    )
+
+
+def test_backup_job_is_admitted_under_quota_beside_the_app_pod(project, local_stack):
+    up(project, local_stack)
+    job = f"backup-now-{uuid.uuid4().hex[:8]}"
+
+    kubectl("create", "job", job, "--from=cronjob/goship-app-backup")
+    try:
+        pod = wait_for_pod(f"job-name={job}")
+        app_pod = json.loads(kubectl("get", "pods", "-l", APP, "-o", "json"))["items"][0]
+    finally:
+        kubectl("delete", "job", job, "--wait=false")
+
+    # A pod exists only if quota admission let it in; KWOK then runs it to completion.
+    assert pod["spec"]["nodeName"] == app_pod["spec"]["nodeName"]
+    assert pod["spec"]["containers"][0]["args"][:3] == ["backup", "-dir", "/backup"]
+    assert pod["spec"]["containers"][0]["resources"]["limits"] == {"cpu": "100m", "memory": "64Mi"}
+
+
+def wait_for_pod(selector: str, timeout: float = 60) -> dict:
+    """The first pod matching `selector` once it has been scheduled and started."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pods = json.loads(kubectl("get", "pods", "-l", selector, "-o", "json"))["items"]
+        if pods and pods[0]["status"].get("phase") in ("Running", "Succeeded"):
+            return pods[0]
+        time.sleep(0.5)
+    raise AssertionError(f"no started pod for {selector}: {kubectl('get', 'pods', '-o', 'wide')}")
 
 
 @pytest.mark.parametrize(
