@@ -5,6 +5,8 @@
 //
 //	goship-app [serve]                         run the HTTP server (the default)
 //	goship-app backup -out PATH                copy the live database with VACUUM INTO
+//	goship-app backup -dir DIR [-keep N]       the same to DIR/goship-<UTC time>.db, pruned
+//	goship-app restore -from FILE [-db PATH]   put a backup in place of the database
 //	goship-app verify-chain -chain FILE [-at RFC3339] [-host NAME]
 //
 // The binary is built static (CGO off) for a distroless image that has no CA files and
@@ -41,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runServe(args, stdout, stderr)
 	case "backup":
 		return runBackup(args, stdout, stderr)
+	case "restore":
+		return runRestore(args, stdout, stderr)
 	case "verify-chain":
 		return runVerifyChain(args, stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -54,11 +58,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 const usage = `usage:
   goship-app [serve]                 run the HTTP server on $PORT (default 7070)
-  goship-app backup -out PATH        write a consistent copy of the database to PATH
+  goship-app backup -out PATH [-db FILE]
+                                     write a consistent copy of the database to PATH
+  goship-app backup -dir DIR [-keep N] [-db FILE]
+                                     write it to DIR/goship-<UTC time>.db, upload it when
+                                     BACKUP_S3_BUCKET is set, then keep only the newest N
+                                     goship-*.db backups in DIR (default 7)
+  goship-app restore -from FILE [-db PATH]
+                                     replace the database (stop the server first) with a
+                                     checked copy of FILE; the old one is kept beside it
   goship-app verify-chain -chain FILE [-at RFC3339] [-host NAME]
                                      verify a PEM chain against the system roots
 
 environment: PORT (7070), DB_DIR (/app/db), TZ
+backup -dir upload: BACKUP_S3_BUCKET, BACKUP_S3_ENDPOINT (http:// or https:// URL),
+  BACKUP_S3_PREFIX (""), BACKUP_S3_REGION (us-east-1), AWS_ACCESS_KEY_ID,
+  AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (optional)
 `
 
 // envOr returns the value of the environment variable key, or def when it is unset

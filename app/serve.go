@@ -83,39 +83,3 @@ func serve(ctx context.Context, logger *slog.Logger, port, dbDir string) error {
 	logger.Info("stopped")
 	return nil
 }
-
-// runBackup copies the database in DB_DIR (or -db) to -out while a server may be
-// writing to it.
-func runBackup(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", "", "path of the backup file to create (must not exist)")
-	db := fs.String("db", dbPath(envOr("DB_DIR", "/app/db")), "database file to back up")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *out == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: goship-app backup -out PATH [-db FILE]")
-		return 2
-	}
-	if err := backup(context.Background(), *db, *out); err != nil {
-		fmt.Fprintln(stderr, "error:", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "backup written to %s\n", *out)
-	return 0
-}
-
-func backup(ctx context.Context, dbFile, out string) error {
-	// OpenStore would create a missing database, and an empty backup of the wrong
-	// path is worse than an error.
-	if _, err := os.Stat(dbFile); err != nil {
-		return err
-	}
-	store, err := OpenStore(ctx, dbFile)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	return store.Backup(ctx, out)
-}

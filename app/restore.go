@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// runRestore puts a backup in place of the database in DB_DIR (or -db). The app must
+// be stopped: a server that has the old database open keeps writing to it.
+//
+// LIMITATION: restore cannot tell whether a server has the database open (another pod
+// may hold it), so stopping the app first is the operator's step.
+func runRestore(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	from := fs.String("from", "", "backup file to restore")
+	db := fs.String("db", dbPath(envOr("DB_DIR", "/app/db")), "database file to replace")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *from == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: goship-app restore -from FILE [-db PATH]")
+		return 2
+	}
+	kept, err := restore(context.Background(), *from, *db, time.Now())
+	if err != nil {
+		fmt.Fprintln(stderr, "error: nothing restored:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "restored %s to %s\n", *from, *db)
+	if kept != "" {
+		fmt.Fprintf(stdout, "the previous database is kept as %s\n", kept)
+	}
+	return 0
+}
+
+// restore replaces the database file db with a checked copy of the backup file from.
+// The previous database, if any, is moved to <db>.before-restore-<UTC time>, which it
+// returns ("" when there was none).
+func restore(ctx context.Context, from, db string, started time.Time) (string, error) {
+	// Only from's own bytes are copied; commits still in its WAL would be lost.
+	if info, err := os.Stat(from + "-wal"); err == nil && info.Size() > 0 {
+		return "", fmt.Errorf("%s has commits in %s that a copy of the file alone would "+
+			"lose; restore a copy made with `goship-app backup -db %s -out COPY` instead",
+			from, from+"-wal", from)
+	}
+	dir := filepath.Dir(db)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", err
+	}
+	stamp := started.UTC().Format(backupTimeLayout)
+	kept := db + ".before-restore-" + stamp
+	if _, err := os.Lstat(kept); err == nil {
+		return "", fmt.Errorf("%s already exists: start at most one restore per second", kept)
+	}
+
+	// In db's directory, so that the final rename stays on one file system and is atomic.
+	partial := filepath.Join(dir, "."+filepath.Base(db)+".restore-"+stamp+".partial")
+	if err := copyFile(from, partial); err != nil {
+		os.Remove(partial)
+		return "", err
+	}
+	// Checking the copy checks exactly the bytes that go in place.
+	if err := checkDatabase(ctx, partial, from); err != nil {
+		os.Remove(partial)
+		return "", err
+	}
+
+	moved, err := moveAside(db, kept)
+	if err != nil {
+		os.Remove(partial)
+		return "", err
+	}
+	if err := os.Rename(partial, db); err != nil {
+		os.Remove(partial)
+		return "", err
+	}
+	if err := syncDir(dir); err != nil {
+		return "", err
+	}
+	if !moved {
+		return "", nil
+	}
+	return kept, nil
+}
+
+// moveAside renames the database file db, and the WAL or rollback journal it may have
+// left, to kept. It reports whether db itself existed.
+func moveAside(db, kept string) (bool, error) {
+	moved := false
+	if err := os.Rename(db, kept); err == nil {
+		moved = true
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return false, err
+	}
+	// SQLite would apply a leftover WAL or journal to the restored database and corrupt
+	// it. They hold the old database's last commits, so they go with it, under the
+	// names SQLite looks for beside the kept file.
+	for _, suffix := range []string{"-wal", "-journal"} {
+		err := os.Rename(db+suffix, kept+suffix)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return moved, err
+		}
+	}
+	// The shared-memory index only describes the WAL; SQLite rebuilds it.
+	if err := os.Remove(db + "-shm"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return moved, err
+	}
+	return moved, nil
+}
+
+// copyFile copies src to the new file dst and syncs it to disk.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	// 0600: the database is the app's alone, and restore runs as the app's user.
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("copy %s to %s: %w", src, dst, err)
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return fmt.Errorf("sync %s: %w", dst, err)
+	}
+	return out.Close()
+}
