@@ -60,7 +60,8 @@ pulumi.export("daily_cost", cost.as_output())
 pulumi.export(
     "kubectl",
     pulumi.Output.format(
-        "kubectl -n {0} get deployment,pod,pvc,svc -l app.kubernetes.io/name={1}",
+        "kubectl -n {0} get deployment,pod,pvc,svc,cronjob "
+        "-l 'app.kubernetes.io/name in ({1},{1}-backup)'",
         settings.web_app.namespace,
         settings.web_app.name,
     ),

@@ -16,13 +16,16 @@ export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://${cache}/state}
 export PULUMI_CONFIG_PASSPHRASE=goship-local
 pulumi stack select --create local --non-interactive
 
-pulumi up --yes --skip-preview --non-interactive --stack local
+pulumi up --yes --skip-preview --non-interactive --stack local --policy-pack policy
 
+echo "Daily cost under the stack's price table: $(pulumi stack output daily_cost --stack local)"
+echo
 echo "The image index in the local registry:"
 docker buildx imagetools inspect "$(pulumi stack output image_reference --stack local)"
 echo
 echo "The workload in ns-local (KUBECONFIG=${KUBECONFIG}):"
-kubectl -n ns-local get deployment,replicaset,pod,pvc,svc -l app.kubernetes.io/name=goship-app
+kubectl -n ns-local get deployment,replicaset,pod,pvc,svc,cronjob \
+    -l 'app.kubernetes.io/name in (goship-app,goship-app-backup)'
 echo
 echo "Look at it yourself:"
 echo "  export KUBECONFIG=${KUBECONFIG}"

@@ -3,9 +3,9 @@
 // Why it exists: the upstream host lives in its own untagged Go module that the Go module
 // proxy reachable from our machines does not serve, so tools/toolchain.sh builds this small
 // replacement instead. It implements the parts of the LanguageRuntime gRPC service that
-// `pulumi preview/up/destroy/plugin/about` use, and delegates the real work to the
-// `pulumi-language-python-exec` script shipped in the sdk/v3 module (installed beside this
-// binary) and to the sdk's own python toolchain package (virtualenv/pip handling).
+// `pulumi preview/up/destroy/plugin/about` and Python policy packs use, and delegates the real
+// work to the `pulumi-language-python-exec` script shipped in the sdk/v3 module (installed
+// beside this binary) and to the sdk's own python toolchain package (virtualenv/pip handling).
 package main
 
 import (
@@ -24,8 +24,6 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	pbempty "google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
@@ -420,8 +418,83 @@ func (h *host) Cancel(context.Context, *pbempty.Empty) (*pbempty.Empty, error) {
 	return &pbempty.Empty{}, nil
 }
 
+// RunPlugin runs a plugin written in Python: the engine starts Python policy packs this way.
+// The pack's folder is run as a program (`python <folder> <args>`, i.e. its __main__.py) with
+// the interpreter its PulumiPolicy.yaml asks for, and its output is streamed back; the first line
+// of stdout is the port the engine dials.
 func (h *host) RunPlugin(
-	*pulumirpc.RunPluginRequest, pulumirpc.LanguageRuntime_RunPluginServer,
+	req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer,
 ) error {
-	return status.Error(codes.Unimplemented, "Python plugins are not supported by goship's host")
+	info := req.GetInfo()
+	tc, err := resolve(info)
+	if err != nil {
+		return err
+	}
+	// The engine ends the plugin by cancelling this call, which kills the process.
+	ctx := server.Context()
+	// Says how to create a missing virtualenv, where running its python would only say ENOENT.
+	if err := tc.ValidateVenv(ctx); err != nil {
+		return err
+	}
+	cmd, err := tc.Command(ctx, append([]string{info.GetProgramDirectory()}, req.GetArgs()...)...)
+	if err != nil {
+		return err
+	}
+	cmd.Dir = req.GetPwd()
+	cmd.Env = pluginEnv(cmd.Env, req.GetEnv())
+
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if err != nil {
+		return err
+	}
+	// exec copies stdout and stderr in two goroutines, and a gRPC stream must not be sent on
+	// from two goroutines at once.
+	var sending sync.Mutex
+	cmd.Stdout = lockedWriter{&sending, stdout}
+	cmd.Stderr = lockedWriter{&sending, stderr}
+	runErr := cmd.Run()
+	if err := closer.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr == nil || ctx.Err() != nil {
+		return nil
+	}
+	var exitErr *exec.ExitError
+	if errors.As(runErr, &exitErr) {
+		return fmt.Errorf("python plugin %s exited with code %d",
+			info.GetProgramDirectory(), exitErr.ExitCode())
+	}
+	return fmt.Errorf("running python plugin %s: %w", info.GetProgramDirectory(), runErr)
+}
+
+// pluginEnv is the environment the engine asks for with the toolchain's virtualenv activation
+// on top: the engine passes its whole environment, whose PATH and VIRTUAL_ENV would otherwise
+// undo the activation.
+func pluginEnv(toolchainEnv, engineEnv []string) []string {
+	env := append(os.Environ(), engineEnv...)
+	if toolchainEnv == nil {
+		return env
+	}
+	ambient := map[string]bool{}
+	for _, kv := range os.Environ() {
+		ambient[kv] = true
+	}
+	for _, kv := range toolchainEnv {
+		if !ambient[kv] {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// lockedWriter serializes writes that share one gRPC stream.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
