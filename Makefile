@@ -34,6 +34,7 @@ bench: toolchain
 	$(PYTHON) bench/engine_bench.py
 	eval "$$(tools/services/up.sh)" && tools/base-images/build.sh >&2 \
 		&& tools/base-images/vendor.sh >&2 && $(PYTHON) bench/image_bench.py
+	eval "$$(tools/services/up.sh)" && $(PYTHON) bench/app_bench.py
 
 # Ships the local stack: toolchain, registry and builder, then `pulumi up`.
 demo: $(VENV)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from components.cost import DailyCost, Footprint, PriceTable, daily_cost
+from support import settings_for
 
 MIB = 2**20
 GIB = 2**30
@@ -78,3 +79,13 @@ def test_output_and_summary_show_the_rounded_figures():
         "total": "0.2607",
     }
     assert cost.summary() == ("daily cost: 0.2607 CNY (cpu 0.1608, memory 0.0495, storage 0.0504)")
+
+
+def test_dev_stack_costs_at_most_eight_fen_a_day_under_the_default_table():
+    # cpu 0.02 x 1.608 = 0.03216; memory 32/1024 x 0.792 = 0.02475;
+    # storage (256 + 128)/1024 x 0.0504 = 0.0189; total 0.07581.
+    settings = settings_for("dev")
+
+    cost = daily_cost(settings.footprint(), settings.prices)
+
+    assert cost.total == Decimal("0.0758")
