@@ -152,8 +152,9 @@ def backup_pod_spec(
         restart_policy="Never",
         security_context=pod_security_context(),
         # A ReadWriteOnce volume attaches to one node at a time: the copy must run where the
-        # app runs. While the app is scaled to 0 the pod waits, and the run fails at its
-        # deadline rather than taking the volume away from the app's next start.
+        # app runs.
+        # LIMITATION: while the app is scaled to 0 the pod waits and the run fails at its
+        # deadline, rather than holding the volume the app's next start needs.
         affinity=k8s.core.v1.AffinityArgs(
             pod_affinity=k8s.core.v1.PodAffinityArgs(
                 required_during_scheduling_ignored_during_execution=[
