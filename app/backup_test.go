@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -253,8 +254,8 @@ func TestBackupWithIncompleteS3SettingsWritesNothing(t *testing.T) {
 
 	code, stdout, stderr := runCommand("backup", "-db", dbFile, "-dir", dir, "-keep", "1")
 
-	want := "error: BACKUP_S3_BUCKET is set, but BACKUP_S3_ENDPOINT is not: set it to the " +
-		"S3 API's URL, e.g. https://s3.us-east-1.amazonaws.com\n"
+	want := "error: BACKUP_S3_BUCKET is set, but BACKUP_S3_ENDPOINT is missing: set it to " +
+		"the S3 API's URL, e.g. https://s3.us-east-1.amazonaws.com\n"
 	if code != 2 || stdout != "" || stderr != want {
 		t.Errorf("exit code = %d, stdout %q, stderr %q; want 2, nothing, %q",
 			code, stdout, stderr, want)
@@ -265,7 +266,7 @@ func TestBackupWithIncompleteS3SettingsWritesNothing(t *testing.T) {
 }
 
 // s3StandIn answers every request with status and body, and records each request's
-// method and path.
+// method and path. A GET with status 200 reads body as the object.
 func s3StandIn(t *testing.T, status int, body string) (*httptest.Server, *[]string) {
 	t.Helper()
 	var seen []string
@@ -273,6 +274,9 @@ func s3StandIn(t *testing.T, status int, body string) (*httptest.Server, *[]stri
 		io.Copy(io.Discard, r.Body)
 		seen = append(seen, r.Method+" "+r.URL.Path)
 		w.Header().Set("ETag", `"0123456789abcdef0123456789abcdef"`)
+		// As S3 sends them; the client refuses an object whose GET has no Last-Modified.
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Header().Set("Last-Modified", "Thu, 03 Dec 2026 19:30:00 GMT")
 		w.WriteHeader(status)
 		io.WriteString(w, body)
 	}))

@@ -7,6 +7,7 @@
 //	goship-app backup -out PATH                copy the live database with VACUUM INTO
 //	goship-app backup -dir DIR [-keep N]       the same to DIR/goship-<UTC time>.db, pruned
 //	goship-app restore -from FILE [-db PATH]   put a backup in place of the database
+//	goship-app restore -from s3://BUCKET/KEY   the same with a backup downloaded from S3
 //	goship-app verify-chain -chain FILE [-at RFC3339] [-host NAME]
 //
 // The binary is built static (CGO off) for a distroless image that has no CA files and
@@ -64,9 +65,10 @@ const usage = `usage:
                                      write it to DIR/goship-<UTC time>.db, upload it when
                                      BACKUP_S3_BUCKET is set, then keep only the newest N
                                      goship-*.db backups in DIR (default 7)
-  goship-app restore -from FILE [-db PATH]
+  goship-app restore -from FILE|s3://BUCKET/KEY [-db PATH]
                                      replace the database (stop the server first) with a
-                                     checked copy of FILE; the old one is kept beside it
+                                     checked copy of FILE, or of the object KEY downloaded
+                                     from BUCKET; the old one is kept beside it
   goship-app verify-chain -chain FILE [-at RFC3339] [-host NAME]
                                      verify a PEM chain against the system roots
 
@@ -74,6 +76,8 @@ environment: PORT (7070), DB_DIR (/app/db), TZ
 backup -dir upload: BACKUP_S3_BUCKET, BACKUP_S3_ENDPOINT (http:// or https:// URL),
   BACKUP_S3_PREFIX (""), BACKUP_S3_REGION (us-east-1), AWS_ACCESS_KEY_ID,
   AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (optional)
+restore -from s3://: the same except BACKUP_S3_BUCKET and BACKUP_S3_PREFIX (the URL names
+  the object)
 `
 
 // envOr returns the value of the environment variable key, or def when it is unset

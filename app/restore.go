@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -19,16 +20,34 @@ import (
 func runRestore(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	from := fs.String("from", "", "backup file to restore")
+	from := fs.String("from", "", "backup file, or s3://<bucket>/<key>, to restore")
 	db := fs.String("db", dbPath(envOr("DB_DIR", "/app/db")), "database file to replace")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *from == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: goship-app restore -from FILE [-db PATH]")
+		fmt.Fprintln(stderr, "usage: goship-app restore -from FILE|s3://BUCKET/KEY [-db PATH]")
 		return 2
 	}
-	kept, err := restore(context.Background(), *from, *db, time.Now())
+
+	ctx := context.Background()
+	fetchAndRestore := func() (string, error) { return restore(ctx, *from, *db, time.Now()) }
+	if strings.HasPrefix(*from, "s3://") {
+		// A bad URL or setting fails here, before a request is sent or a file is written.
+		bucket, key, err := parseS3URL(*from)
+		var store *s3Store
+		if err == nil {
+			store, err = s3StoreFromEnv(os.Getenv, "-from is an s3:// URL")
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "error: nothing restored:", err)
+			return 2
+		}
+		fetchAndRestore = func() (string, error) {
+			return restoreFromS3(ctx, store, bucket, key, *db, time.Now())
+		}
+	}
+	kept, err := fetchAndRestore()
 	if err != nil {
 		fmt.Fprintln(stderr, "error: nothing restored:", err)
 		return 1
@@ -50,6 +69,25 @@ func restore(ctx context.Context, from, db string, started time.Time) (string, e
 			"lose; restore a copy made with `goship-app backup -db %s -out COPY` instead",
 			from, from+"-wal", from)
 	}
+	return restoreCopy(ctx, db, started, from, func(partial string) error {
+		return copyFile(from, partial)
+	})
+}
+
+// restoreFromS3 is restore for the object key in bucket: the download takes the place
+// of the local copy, and everything after it is the same.
+func restoreFromS3(ctx context.Context, store *s3Store, bucket, key, db string,
+	started time.Time) (string, error) {
+	return restoreCopy(ctx, db, started, s3URL(bucket, key), func(partial string) error {
+		return store.download(ctx, bucket, key, partial)
+	})
+}
+
+// restoreCopy has fetch write the backup, called label in errors, to a new file beside
+// db, checks that file and only then moves the previous database aside and renames the
+// file to db. It returns where the previous database was kept ("" when there was none).
+func restoreCopy(ctx context.Context, db string, started time.Time, label string,
+	fetch func(partial string) error) (string, error) {
 	dir := filepath.Dir(db)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", err
@@ -61,13 +99,15 @@ func restore(ctx context.Context, from, db string, started time.Time) (string, e
 	}
 
 	// In db's directory, so that the final rename stays on one file system and is atomic.
+	// LIMITATION: a restore killed while it copies or downloads (OOM, SIGKILL) leaves
+	// this hidden file beside the database, and no later restore removes it.
 	partial := filepath.Join(dir, "."+filepath.Base(db)+".restore-"+stamp+".partial")
-	if err := copyFile(from, partial); err != nil {
+	if err := fetch(partial); err != nil {
 		os.Remove(partial)
 		return "", err
 	}
 	// Checking the copy checks exactly the bytes that go in place.
-	if err := checkDatabase(ctx, partial, from); err != nil {
+	if err := checkDatabase(ctx, partial, label); err != nil {
 		os.Remove(partial)
 		return "", err
 	}

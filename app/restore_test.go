@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -248,7 +251,213 @@ func TestRestoreCommandFailsWithOneSentence(t *testing.T) {
 func TestRestoreCommandRequiresFrom(t *testing.T) {
 	code, _, stderr := runCommand("restore")
 
-	if code != 2 || stderr != "usage: goship-app restore -from FILE [-db PATH]\n" {
+	if code != 2 || stderr != "usage: goship-app restore -from FILE|s3://BUCKET/KEY [-db PATH]\n" {
 		t.Errorf("exit code = %d, stderr %q", code, stderr)
+	}
+}
+
+func TestParseS3URLTakesTheKeyAsItIs(t *testing.T) {
+	for _, tc := range []struct{ raw, bucket, key string }{
+		{"s3://backups/goship-20261203T193000Z.db", "backups", "goship-20261203T193000Z.db"},
+		{"s3://backups/goship/prod/a.db", "backups", "goship/prod/a.db"},
+		// Not URL syntax: a key keeps its '?', '#', '%' and spaces.
+		{"s3://backups/odd ?#%41.db", "backups", "odd ?#%41.db"},
+	} {
+		bucket, key, err := parseS3URL(tc.raw)
+
+		if err != nil || bucket != tc.bucket || key != tc.key {
+			t.Errorf("parseS3URL(%q) = %q, %q, %v; want %q, %q", tc.raw, bucket, key, err,
+				tc.bucket, tc.key)
+		}
+		if got := s3URL(bucket, key); got != tc.raw {
+			t.Errorf("s3URL(%q, %q) = %q, want %q back", bucket, key, got, tc.raw)
+		}
+	}
+}
+
+func TestParseS3URLRefusesAURLWithoutAnObject(t *testing.T) {
+	for _, tc := range []struct{ raw, want string }{
+		{"s3://backups", "s3://backups names no object, only a bucket or a folder: use " +
+			"s3://<bucket>/<key>, e.g. s3://backups/goship-20261203T193000Z.db"},
+		{"s3://backups/goship/prod/", "s3://backups/goship/prod/ names no object, only a " +
+			"bucket or a folder: use s3://<bucket>/<key>, e.g. " +
+			"s3://backups/goship-20261203T193000Z.db"},
+		{"/backup/a.db", `"/backup/a.db" is not an s3:// URL: use s3://<bucket>/<key>`},
+		{"s3:///a.db", `s3:///a.db names the bucket "", which is not a valid bucket name ` +
+			"(Bucket name cannot be empty): use s3://<bucket>/<key>"},
+		{"s3://ab/a.db", `s3://ab/a.db names the bucket "ab", which is not a valid bucket ` +
+			"name (Bucket name cannot be shorter than 3 characters): use s3://<bucket>/<key>"},
+	} {
+		_, _, err := parseS3URL(tc.raw)
+
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("parseS3URL(%q): err = %v, want %q", tc.raw, err, tc.want)
+		}
+	}
+}
+
+// s3Restore sets the S3 variables that restore reads for the stand-in srv: endpoint and
+// key, and no BACKUP_S3_BUCKET, which the s3:// URL replaces.
+func s3Restore(t *testing.T, srv *httptest.Server) {
+	t.Helper()
+	setS3Env(t, srv.URL)
+	t.Setenv("BACKUP_S3_BUCKET", "")
+	t.Setenv("BACKUP_S3_PREFIX", "")
+}
+
+func TestRestoreFromS3PutsTheDownloadInPlaceAndKeepsTheOld(t *testing.T) {
+	backup, err := os.ReadFile(backupOf(t, "new 1", "new 2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, seen := s3StandIn(t, http.StatusOK, string(backup))
+	s3Restore(t, srv)
+	store, err := s3StoreFromEnv(os.Getenv, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	seedDatabase(t, dbPath(dir), "old 1")
+
+	kept, err := restoreFromS3(context.Background(), store, "backups",
+		"goship/prod/goship-20261203T193000Z.db", dbPath(dir), restoreTime)
+
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"GET /backups/goship/prod/goship-20261203T193000Z.db"}
+	if !slices.Equal(*seen, want) {
+		t.Errorf("requests = %q, want %q", *seen, want)
+	}
+	// The download went through the partial file, which is gone.
+	want = []string{"goship.db", "goship.db.before-restore-20261203T184400Z"}
+	if got := dirNames(t, dir); !slices.Equal(got, want) {
+		t.Errorf("directory holds %q, want %q", got, want)
+	}
+	if got := texts(t, dbPath(dir)); fmt.Sprint(got) != "[new 1 new 2]" {
+		t.Errorf("restored database holds %q, want [new 1 new 2]", got)
+	}
+	if got := texts(t, kept); fmt.Sprint(got) != "[old 1]" {
+		t.Errorf("kept database %s holds %q, want [old 1]", kept, got)
+	}
+	if info, _ := os.Stat(dbPath(dir)); info.Mode().Perm() != 0o600 {
+		t.Errorf("restored database mode = %v, want 0600", info.Mode().Perm())
+	}
+}
+
+func TestRestoreCommandFromS3IntoAnEmptyDirectory(t *testing.T) {
+	backup, err := os.ReadFile(backupOf(t, "one"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := s3StandIn(t, http.StatusOK, string(backup))
+	s3Restore(t, srv)
+	dir := t.TempDir()
+	t.Setenv("DB_DIR", dir)
+
+	code, stdout, stderr := runCommand("restore", "-from", "s3://backups/a.db")
+
+	if code != 0 {
+		t.Fatalf("exit code = %d, stderr %q", code, stderr)
+	}
+	if want := "restored s3://backups/a.db to " + dbPath(dir) + "\n"; stdout != want {
+		t.Errorf("stdout = %q, want %q", stdout, want)
+	}
+	if got := texts(t, dbPath(dir)); fmt.Sprint(got) != "[one]" {
+		t.Errorf("restored database holds %q, want [one]", got)
+	}
+}
+
+// Each failure leaves the directory as it was: the database byte for byte, no kept
+// copy and no partial download.
+func TestFailedRestoreFromS3ChangesNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, want string
+		status           int
+	}{
+		{
+			name:   "object not found",
+			status: http.StatusNotFound,
+			body: "<Error><Code>NoSuchKey</Code><Message>The specified key does not " +
+				"exist.</Message></Error>",
+			want: "download of s3://backups/goship/nope.db from %s failed: NoSuchKey " +
+				"(HTTP 404): The specified key does not exist.",
+		},
+		{
+			name:   "access denied",
+			status: http.StatusForbidden,
+			body:   "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+			want: "download of s3://backups/goship/nope.db from %s failed: AccessDenied " +
+				"(HTTP 403): Access Denied",
+		},
+		{
+			name:   "not a database",
+			status: http.StatusOK,
+			body:   "just some text\n",
+			want: "s3://backups/goship/nope.db is not a readable SQLite database: " +
+				"file is not a database (26)",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := s3StandIn(t, tc.status, tc.body)
+			s3Restore(t, srv)
+			dir := t.TempDir()
+			seedDatabase(t, dbPath(dir), "current")
+			before, _ := os.ReadFile(dbPath(dir))
+
+			code, stdout, stderr := runCommand("restore", "-from",
+				"s3://backups/goship/nope.db", "-db", dbPath(dir))
+
+			want := "error: nothing restored: " + tc.want + "\n"
+			if strings.Contains(want, "%s") {
+				want = fmt.Sprintf(want, srv.URL)
+			}
+			if code != 1 || stdout != "" || stderr != want {
+				t.Errorf("exit code = %d, stdout %q, stderr %q; want 1, nothing, %q",
+					code, stdout, stderr, want)
+			}
+			if got := dirNames(t, dir); !slices.Equal(got, []string{"goship.db"}) {
+				t.Errorf("directory holds %q, want only goship.db", got)
+			}
+			if after, _ := os.ReadFile(dbPath(dir)); string(after) != string(before) {
+				t.Error("goship.db was changed")
+			}
+		})
+	}
+}
+
+func TestRestoreFromS3WithoutSettingsSendsNothing(t *testing.T) {
+	srv, seen := s3StandIn(t, http.StatusOK, "")
+	for _, tc := range []struct {
+		unset []string
+		want  string
+	}{
+		{[]string{"BACKUP_S3_ENDPOINT"}, "-from is an s3:// URL, but BACKUP_S3_ENDPOINT is " +
+			"missing: set it to the S3 API's URL, e.g. https://s3.us-east-1.amazonaws.com"},
+		{[]string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}, "-from is an s3:// URL, but " +
+			"AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are missing: every request to the " +
+			"bucket is signed with its access key"},
+	} {
+		s3Restore(t, srv)
+		for _, key := range tc.unset {
+			t.Setenv(key, "")
+		}
+		dir := t.TempDir()
+		seedDatabase(t, dbPath(dir), "current")
+
+		code, stdout, stderr := runCommand("restore", "-from", "s3://backups/a.db", "-db",
+			dbPath(dir))
+
+		want := "error: nothing restored: " + tc.want + "\n"
+		if code != 2 || stdout != "" || stderr != want {
+			t.Errorf("unset %q: exit code = %d, stdout %q, stderr %q; want 2, nothing, %q",
+				tc.unset, code, stdout, stderr, want)
+		}
+		if got := dirNames(t, dir); !slices.Equal(got, []string{"goship.db"}) {
+			t.Errorf("unset %q: directory holds %q, want only goship.db", tc.unset, got)
+		}
+	}
+	if len(*seen) != 0 {
+		t.Errorf("requests = %q, want none", *seen)
 	}
 }

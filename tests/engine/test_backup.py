@@ -3,12 +3,14 @@ CronJob and the restore procedure run it: the database volume on /app/db, backup
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import sqlite3
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 import urllib.request
@@ -54,6 +56,21 @@ def database_rows(path: Path) -> tuple[str, list[tuple[int, str]]]:
         rows = db.execute("SELECT id, text FROM records ORDER BY id").fetchall()
     db.close()
     return check, rows
+
+
+def volume_files(image: str, volume: str) -> list[str]:
+    """The names in a volume's top folder, read through a container that never starts."""
+    created = docker(
+        "create", "--platform", "linux/amd64", "-v", f"{volume}:/app/db", image
+    ).stdout.strip()
+    try:
+        copied = subprocess.run(
+            ["docker", "cp", f"{created}:/app/db", "-"], capture_output=True, check=True
+        )
+    finally:
+        docker("rm", created, check=False)
+    with tarfile.open(fileobj=io.BytesIO(copied.stdout)) as archive:
+        return sorted(Path(name).name for name in archive.getnames() if "/" in name)
 
 
 class Volumes:
@@ -398,3 +415,37 @@ def test_wrong_secret_key_fails_the_backup_with_the_s3_error(
     assert "SignatureDoesNotMatch (HTTP 403)" in result.stderr
     assert sorted(p.name for p in folder.iterdir()) == [name]
     assert s3.client().list_objects_v2(Bucket=BUCKET, Prefix=prefix)["KeyCount"] == 0
+
+
+def test_restore_from_the_uploaded_object_serves_its_records_on_a_fresh_volume(
+    shipped_image, volumes, start_app, seeded_volume, s3, tmp_path
+):
+    folder = backup_folder(tmp_path / "backup")
+    prefix = f"goship/{uuid.uuid4().hex[:8]}/"
+    backup = run_image(
+        shipped_image,
+        "backup",
+        "-dir",
+        "/backup",
+        "-keep",
+        "1",
+        volumes={seeded_volume: "/app/db", str(folder): "/backup"},
+        env=s3.env(prefix),
+    )
+    assert backup.returncode == 0, backup.stderr
+    local, url = backup.stdout.splitlines()
+    _, rows = database_rows(folder / Path(local).name)
+    # The volume is lost and only the bucket holds the copy; the URL names the object.
+    env = s3.env(prefix)
+    del env["BACKUP_S3_BUCKET"], env["BACKUP_S3_PREFIX"]
+    fresh = volumes.new()
+
+    result = run_image(shipped_image, "restore", "-from", url, volumes={fresh: "/app/db"}, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"restored {url} to /app/db/goship.db\n"
+    # No partial download is left beside the database.
+    assert volume_files(shipped_image, fresh) == ["goship.db"]
+    app = start_app(fresh)
+    _, served = http(app.port, "/api/records?limit=1000")
+    assert sorted((r["id"], r["text"]) for r in served) == rows == [(1, "seed")]
