@@ -21,7 +21,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from test_container import docker, free_port, http, wait_healthy
+from test_container import docker, free_port, http, run_app, wait_healthy
 
 APP_UID = 65532  # the image's USER, which must be able to write the backup folder
 BUCKET = "goship-backups"
@@ -111,21 +111,7 @@ def start_app(shipped_image):
     def start(volume: str) -> App:
         name, port = f"goship-{uuid.uuid4().hex[:8]}", free_port()
         names.append(name)
-        docker(
-            "run",
-            "-d",
-            "--name",
-            name,
-            "--network",
-            "host",
-            "--platform",
-            "linux/amd64",
-            "-e",
-            f"PORT={port}",
-            "-v",
-            f"{volume}:/app/db",
-            shipped_image,
-        )
+        run_app(shipped_image, name, port, volume)
         wait_healthy(port)
         return App(name, port)
 

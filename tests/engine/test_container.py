@@ -38,6 +38,16 @@ def http(port: int, path: str, body: dict | None = None) -> tuple[int, dict]:
         return response.status, json.loads(response.read())
 
 
+def run_app(image: str, name: str, port: int, volume: str, *options: str) -> None:
+    """Start the app detached as `name`, serving on `port` with `volume` on /app/db."""
+    # This sandbox's dockerd has no bridge network: the container shares the host's, on a
+    # port of its own.
+    docker(
+        *("run", "-d", "--name", name, "--network", "host", "--platform", "linux/amd64"),
+        *("-e", f"PORT={port}", "-v", f"{volume}:/app/db", *options, image),
+    )
+
+
 def wait_healthy(port: int) -> int:
     deadline = time.monotonic() + 30
     while True:
@@ -57,25 +67,7 @@ def app(shipped_image):
         f"goship-db-{uuid.uuid4().hex[:8]}",
         free_port(),
     )
-    # This sandbox's dockerd has no bridge network: the container shares the host's, on a
-    # port of its own.
-    docker(
-        "run",
-        "-d",
-        "--name",
-        name,
-        "--network",
-        "host",
-        "--platform",
-        "linux/amd64",
-        "-e",
-        f"PORT={port}",
-        "-e",
-        "TZ=Asia/Shanghai",
-        "-v",
-        f"{volume}:/app/db",
-        shipped_image,
-    )
+    run_app(shipped_image, name, port, volume, "-e", "TZ=Asia/Shanghai")
     try:
         yield {"name": name, "port": port}
     finally:
