@@ -121,6 +121,14 @@ func backupToDir(ctx context.Context, dbFile, dir string, started time.Time) (st
 	} else if !info.IsDir() {
 		return "", fmt.Errorf("backup directory %s is not a directory", dir)
 	}
+	// SQLite would only say "unable to open database file" about a folder it cannot write.
+	probe, err := os.CreateTemp(dir, ".goship-write-check-*")
+	if err != nil {
+		return "", fmt.Errorf("backup directory %s is not writable by uid %d: %w",
+			dir, os.Getuid(), err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
 	final := filepath.Join(dir, backupName(started))
 	if _, err := os.Lstat(final); err == nil {
 		return "", fmt.Errorf("%s already exists: start at most one backup per second", final)

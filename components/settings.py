@@ -82,6 +82,8 @@ KEYS = (
     "priceMemoryGiBHour",
     "priceStorageGiBHour",
 )
+# Keys that mean something only with a bucket (the region has a default, so it is not here).
+S3_KEYS = ("backupS3Endpoint", "backupS3Prefix", "backupS3AccessKeyId", "backupS3SecretAccessKey")
 SECRET_KEYS = (
     "registryPassword",
     "kubeconfig",
@@ -359,6 +361,22 @@ def _timezone(value: str) -> str | None:
     return value
 
 
+def _quantity_text(value: Decimal, kind: str) -> str:
+    """A value as Kubernetes writes it: millicores for CPU, the largest binary unit for memory."""
+    if kind == "cpu":
+        return f"{value * 1000:f}".rstrip("0").rstrip(".") + "m"
+    for suffix, size in (("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
+        if value % size == 0:
+            return f"{int(value // size)}{suffix}"
+    return f"{int(value)}"
+
+
+def _storage_quantity(value: str) -> Quantity | None:
+    # Below a mebibyte no provisioner makes a volume; a bare `10` is ten bytes, not 10Gi.
+    quantity = parse_quantity(value)
+    return quantity if quantity is not None and quantity.value >= 2**20 else None
+
+
 def _positive_quantity(value: str) -> Quantity | None:
     quantity = parse_quantity(value)
     return quantity if quantity is not None and quantity.value > 0 else None
@@ -554,7 +572,10 @@ def _limit_pair(
     # The backup job runs beside the app pod with the same limits, so both must fit at once.
     pods = 2 if read.raw.get("backupSchedule") else 1
     if quota is not None and limit is not None and limit.value * pods > quota.value:
-        beside = " for the app and the backup job together" if pods == 2 else ""
+        beside = ""
+        if pods == 2:
+            each = _quantity_text(quota.value / 2, kind)
+            beside = f" for the app and the backup job together, so at most {each} each"
         read.fail(
             f"{kind}Limit",
             limit.text,
@@ -616,7 +637,9 @@ def _web_app_settings(read: _Reader) -> WebAppSettings:
         memory_request=memory[0],
         memory_limit=memory[1],
         storage_size=read.check(
-            "storageSize", _positive_quantity, "allowed is a positive storage quantity such as 1Gi"
+            "storageSize",
+            _storage_quantity,
+            "allowed is a storage quantity of at least 1Mi, such as 1Gi",
         ),
         storage_class=read.check(
             "storageClass",
@@ -679,15 +702,22 @@ def _s3_settings(read: _Reader) -> S3Settings | None:
         "allowed is an S3 bucket name (3-63 lower-case letters, digits, . and -)",
         required=False,
     )
+    with_bucket = f"{NAMESPACE}:backupS3Bucket set"
     if bucket is None:
-        for key in ("backupS3Endpoint", "backupS3AccessKeyId", "backupS3SecretAccessKey"):
+        for key in S3_KEYS:
             if read.raw.get(key):
-                read.fail(
-                    key, read.raw[key], f"it is used only with {NAMESPACE}:backupS3Bucket set"
-                )
+                read.fail(key, read.raw[key], f"it is used only with {with_bucket}")
         return None
+
+    for key in ("backupS3Endpoint", "backupS3AccessKeyId", "backupS3SecretAccessKey"):
+        if not read.raw.get(key):
+            read.errors.append(
+                f"{NAMESPACE}:{key} is not set, but it is required with {with_bucket}."
+            )
     return S3Settings(
-        endpoint=read.check("backupS3Endpoint", _http_url, "allowed is an http(s) URL"),
+        endpoint=read.check(
+            "backupS3Endpoint", _http_url, "allowed is an http(s) URL", required=False
+        ),
         bucket=bucket,
         prefix=read.check(
             "backupS3Prefix",
@@ -703,8 +733,9 @@ def _s3_settings(read: _Reader) -> S3Settings | None:
             "backupS3AccessKeyId",
             _matching(re.compile(r"^[A-Za-z0-9+/=_.-]{3,128}$")),
             "allowed is an access key id of letters and digits",
+            required=False,
         ),
-        secret_access_key=read.secret("backupS3SecretAccessKey"),
+        secret_access_key=read.secret("backupS3SecretAccessKey", required=False),
     )
 
 
@@ -735,8 +766,8 @@ def _backup_settings(read: _Reader) -> BackupSettings | None:
         ),
         storage_size=read.check(
             "backupStorageSize",
-            _positive_quantity,
-            "allowed is a positive storage quantity such as 1Gi",
+            _storage_quantity,
+            "allowed is a storage quantity of at least 1Mi, such as 1Gi",
         ),
         s3=_s3_settings(read),
     )
@@ -750,7 +781,9 @@ def _prices(read: _Reader) -> PriceTable:
     allowed = "allowed is a non-negative decimal price per hour such as 0.067"
     return PriceTable(
         currency=read.check(
-            "priceCurrency", _matching(_CURRENCY), "allowed is a three-letter code such as CNY"
+            "priceCurrency",
+            _matching(_CURRENCY),
+            "allowed is a three-letter upper-case code such as CNY",
         ),
         cpu_core_hour=read.check("priceCpuCoreHour", _price, allowed),
         memory_gib_hour=read.check("priceMemoryGiBHour", _price, allowed),

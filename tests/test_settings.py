@@ -116,12 +116,12 @@ BAD_VALUES = [
     (
         "storage-in-gb",
         {"storageSize": "1GB"},
-        "goship:storageSize is '1GB', but allowed is a positive storage quantity",
+        "goship:storageSize is '1GB', but allowed is a storage quantity of at least 1Mi",
     ),
     (
         "storage-zero",
         {"storageSize": "0Gi"},
-        "goship:storageSize is '0Gi', but allowed is a positive storage quantity",
+        "goship:storageSize is '0Gi', but allowed is a storage quantity of at least 1Mi",
     ),
     (
         "cpu-limit-below-request",
@@ -251,7 +251,7 @@ BAD_VALUES = [
     (
         "backup-size-in-gb",
         {"backupStorageSize": "1GB"},
-        "goship:backupStorageSize is '1GB', but allowed is a positive storage quantity",
+        "goship:backupStorageSize is '1GB', but allowed is a storage quantity of at least 1Mi",
     ),
     (
         "backup-with-read-write-once-pod",
@@ -263,7 +263,7 @@ BAD_VALUES = [
         "cpu-limit-fits-quota-only-without-backup-job",
         {"cpuLimit": "600m"},
         "goship:cpuLimit is '600m', but the namespace quota (goship:namespaceCpuQuota) allows at "
-        "most 1 for the app and the backup job together.",
+        "most 1 for the app and the backup job together, so at most 500m each.",
     ),
     (
         "bucket-without-schedule",
@@ -282,7 +282,24 @@ BAD_VALUES = [
             "backupS3AccessKeyId": "AKIAEXAMPLE",
             "backupS3SecretAccessKey_secret": "example-secret-key",
         },
-        "goship:backupS3Endpoint is not set, but it is required.",
+        "goship:backupS3Endpoint is not set, but it is required with goship:backupS3Bucket set.",
+    ),
+    (
+        "memory-limit-fits-quota-only-without-backup-job",
+        {"memoryLimit": "600Mi"},
+        "goship:memoryLimit is '600Mi', but the namespace quota (goship:namespaceMemoryQuota) "
+        "allows at most 1Gi for the app and the backup job together, so at most 512Mi each.",
+    ),
+    (
+        "backup-size-in-bytes",
+        {"backupStorageSize": "10"},
+        "goship:backupStorageSize is '10', but allowed is a storage quantity of at least 1Mi",
+    ),
+    (
+        "prefix-without-bucket",
+        {"backupS3Prefix": "goship/dev/"},
+        "goship:backupS3Prefix is 'goship/dev/', but it is used only with goship:backupS3Bucket "
+        "set.",
     ),
     (
         "endpoint-without-bucket",
@@ -315,7 +332,7 @@ BAD_VALUES = [
     (
         "currency-lower-case",
         {"priceCurrency": "cny"},
-        "goship:priceCurrency is 'cny', but allowed is a three-letter code such as CNY.",
+        "goship:priceCurrency is 'cny', but allowed is a three-letter upper-case code such as CNY.",
     ),
     (
         "password-in-plain-text",

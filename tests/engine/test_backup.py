@@ -272,6 +272,23 @@ def test_keep_2_after_three_backups_leaves_the_two_newest(shipped_image, seeded_
     assert result.stderr == f"removed old backup /backup/{written[0]}\n"
 
 
+def test_backup_into_a_folder_the_app_cannot_write_says_so(shipped_image, seeded_volume, tmp_path):
+    folder = tmp_path / "root-owned"
+    folder.mkdir(mode=0o755)
+
+    result = run_image(
+        shipped_image,
+        "backup",
+        "-dir",
+        "/backup",
+        volumes={seeded_volume: "/app/db", str(folder): "/backup"},
+    )
+
+    assert result.returncode == 1
+    assert "backup directory /backup is not writable by uid 65532" in result.stderr
+    assert list(folder.iterdir()) == []
+
+
 @dataclass
 class S3StandIn:
     """moto's S3 server on 127.0.0.1 with one bucket and one user allowed to write it."""
