@@ -5,6 +5,8 @@ set -euo pipefail
 version=v1.7.12
 bin_dir="${GOSHIP_CACHE:-$HOME/.cache/goship}/tools/actionlint-${version}"
 if [[ ! -x "${bin_dir}/actionlint" ]]; then
+  # On a fresh machine nothing has made the cache folder yet.
+  mkdir -p "$(dirname "${bin_dir}")"
   staging=$(mktemp -d "${bin_dir}.XXXXXX")
   GOBIN="${staging}" CGO_ENABLED=0 go install -trimpath \
     "github.com/rhysd/actionlint/cmd/actionlint@${version}" >&2
