@@ -67,6 +67,14 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "error:", err)
 		return 2
 	}
+	// A run started by hand (kubectl create job --from=cronjob/...) may overlap the
+	// scheduled one: each would count the other's new copy as old and prune it.
+	unlock, err := lockBackupDir(*dir, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	defer unlock()
 	written, err := backupToDir(ctx, *db, *dir, time.Now())
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
@@ -124,8 +132,7 @@ func backupToDir(ctx context.Context, dbFile, dir string, started time.Time) (st
 	// SQLite would only say "unable to open database file" about a folder it cannot write.
 	probe, err := os.CreateTemp(dir, ".goship-write-check-*")
 	if err != nil {
-		return "", fmt.Errorf("backup directory %s is not writable by uid %d: %w",
-			dir, os.Getuid(), err)
+		return "", notWritable(dir, err)
 	}
 	probe.Close()
 	os.Remove(probe.Name())
@@ -161,6 +168,43 @@ func backupToDir(ctx context.Context, dbFile, dir string, started time.Time) (st
 		return "", err
 	}
 	return final, nil
+}
+
+// backupLockName is the file in a backup directory that one run at a time holds locked
+// from its copy to its pruning. It never matches backupNamePattern.
+const backupLockName = ".goship-backup.lock"
+
+// lockBackupDir waits until no other backup run holds dir, then holds it until the
+// returned function is called. It says on stderr when it has to wait.
+func lockBackupDir(dir string, stderr io.Writer) (func(), error) {
+	if info, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("backup directory: %w", err)
+	} else if !info.IsDir() {
+		return nil, fmt.Errorf("backup directory %s is not a directory", dir)
+	}
+	path := filepath.Join(dir, backupLockName)
+	// The file stays: removing it would let a third run lock a new file beside a
+	// second run that still holds the old one.
+	lock, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, notWritable(dir, err)
+	}
+	fd := int(lock.Fd())
+	err = syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		fmt.Fprintf(stderr, "waiting for the backup run that holds %s\n", path)
+		err = syscall.Flock(fd, syscall.LOCK_EX)
+	}
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	// Closing the file releases the lock.
+	return func() { lock.Close() }, nil
+}
+
+func notWritable(dir string, err error) error {
+	return fmt.Errorf("backup directory %s is not writable by uid %d: %w", dir, os.Getuid(), err)
 }
 
 // pruneBackups removes the oldest backups in dir so that keep remain, counting newest

@@ -192,7 +192,7 @@ func TestBackupCommandKeepsTheNewestN(t *testing.T) {
 	if filepath.Dir(written) != dir || !backupNamePattern.MatchString(filepath.Base(written)) {
 		t.Fatalf("stdout = %q, want the new backup's path in %s", stdout, dir)
 	}
-	want := []string{"goship-20200103T000000Z.db", filepath.Base(written)}
+	want := []string{backupLockName, "goship-20200103T000000Z.db", filepath.Base(written)}
 	if got := dirNames(t, dir); !slices.Equal(got, want) {
 		t.Errorf("directory holds %q, want %q", got, want)
 	}
@@ -218,8 +218,8 @@ func TestFailedBackupPrunesNothing(t *testing.T) {
 	if want := "error: stat " + missing + ": no such file or directory\n"; stderr != want {
 		t.Errorf("stderr = %q, want %q", stderr, want)
 	}
-	if got := dirNames(t, dir); !slices.Equal(got, old) {
-		t.Errorf("directory holds %q, want the old backups untouched: %q", got, old)
+	if got := dirNames(t, dir); !slices.Equal(got, append([]string{backupLockName}, old...)) {
+		t.Errorf("directory holds %q, want the lock and the old backups untouched: %q", got, old)
 	}
 }
 
@@ -342,7 +342,70 @@ func TestFailedUploadKeepsTheLocalCopyAndPrunesNothing(t *testing.T) {
 	if stderr != want {
 		t.Errorf("stderr = %q\nwant     %q", stderr, want)
 	}
-	if got := dirNames(t, dir); !slices.Equal(got, []string{"goship-20200101T000000Z.db", name}) {
+	wantNames := []string{backupLockName, "goship-20200101T000000Z.db", name}
+	if got := dirNames(t, dir); !slices.Equal(got, wantNames) {
 		t.Errorf("directory holds %q, want the old backup and the new one", got)
+	}
+}
+
+func TestBackupRunWaitsForTheRunThatHoldsTheDirectory(t *testing.T) {
+	unsetS3Env(t)
+	dbFile := dbPath(t.TempDir())
+	seedDatabase(t, dbFile, "one")
+	dir := t.TempDir()
+	unlock, err := lockBackupDir(dir, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		code           int
+		stdout, stderr string
+	}
+	done := make(chan result)
+
+	go func() {
+		code, stdout, stderr := runCommand("backup", "-db", dbFile, "-dir", dir, "-keep", "1")
+		done <- result{code, stdout, stderr}
+	}()
+
+	select {
+	case r := <-done:
+		t.Fatalf("the second run ended while the first held the directory: %+v", r)
+	case <-time.After(500 * time.Millisecond):
+	}
+	if got := dirNames(t, dir); !slices.Equal(got, []string{backupLockName}) {
+		t.Errorf("while waiting, the directory holds %q, want only the lock", got)
+	}
+	unlock()
+	r := <-done
+	if r.code != 0 || !backupNamePattern.MatchString(filepath.Base(strings.TrimSpace(r.stdout))) {
+		t.Fatalf("after the wait: %+v, want exit 0 and the new backup's path", r)
+	}
+	want := "waiting for the backup run that holds " + filepath.Join(dir, backupLockName) + "\n"
+	if r.stderr != want {
+		t.Errorf("stderr = %q, want %q", r.stderr, want)
+	}
+}
+
+func TestS3EndpointMustBeAURLWithAHostAndNothingAfterIt(t *testing.T) {
+	for _, endpoint := range []string{
+		"https://:9000", "s3.example.com", "https://s3.example.com/path",
+		"https://s3.example.com?x=1", "https://user:pw@s3.example.com", "https://s3.example.com#f",
+	} {
+		setS3Env(t, endpoint)
+
+		_, err := s3TargetFromEnv(os.Getenv)
+
+		want := fmt.Sprintf("BACKUP_S3_ENDPOINT is %q, but it must be an http:// or https:// "+
+			"URL with a host and nothing after it, e.g. https://s3.example.com", endpoint)
+		if err == nil || err.Error() != want {
+			t.Errorf("endpoint %q: err = %v, want %q", endpoint, err, want)
+		}
+	}
+	for _, endpoint := range []string{"https://s3.example.com", "http://127.0.0.1:9000/"} {
+		setS3Env(t, endpoint)
+		if _, err := s3TargetFromEnv(os.Getenv); err != nil {
+			t.Errorf("endpoint %q: %v, want it accepted", endpoint, err)
+		}
 	}
 }

@@ -48,13 +48,18 @@ func runRestore(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	kept, err := fetchAndRestore()
-	if err != nil {
+	var notDurable *notDurableError
+	if err != nil && !errors.As(err, &notDurable) {
 		fmt.Fprintln(stderr, "error: nothing restored:", err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "restored %s to %s\n", *from, *db)
 	if kept != "" {
 		fmt.Fprintf(stdout, "the previous database is kept as %s\n", kept)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
 	}
 	return 0
 }
@@ -112,47 +117,70 @@ func restoreCopy(ctx context.Context, db string, started time.Time, label string
 		return "", err
 	}
 
+	// The shared-memory index only describes the WAL, and SQLite rebuilds it: it goes
+	// first, while nothing has moved yet.
+	if err := os.Remove(db + "-shm"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		os.Remove(partial)
+		return "", err
+	}
 	moved, err := moveAside(db, kept)
+	if err == nil {
+		err = os.Rename(partial, db)
+	}
 	if err != nil {
 		os.Remove(partial)
+		// A failure halfway must not leave the app to start on an empty database.
+		if undoErr := moveBack(moved); undoErr != nil {
+			return "", fmt.Errorf("%w, and moving the previous database back failed (%v): "+
+				"rename %s to %s by hand", err, undoErr, kept, db)
+		}
 		return "", err
 	}
-	if err := os.Rename(partial, db); err != nil {
-		os.Remove(partial)
-		return "", err
+	if len(moved) == 0 || moved[0].from != db {
+		kept = ""
 	}
 	if err := syncDir(dir); err != nil {
-		return "", err
-	}
-	if !moved {
-		return "", nil
+		return kept, &notDurableError{err}
 	}
 	return kept, nil
 }
 
+// notDurableError is a restore that took place but whose rename a crash may still undo.
+type notDurableError struct{ err error }
+
+func (e *notDurableError) Error() string {
+	return "the restore is in place, but it may not survive a crash: " + e.err.Error()
+}
+
+// rename is one file moved by moveAside.
+type rename struct{ from, to string }
+
 // moveAside renames the database file db, and the WAL or rollback journal it may have
-// left, to kept. It reports whether db itself existed.
-func moveAside(db, kept string) (bool, error) {
-	moved := false
-	if err := os.Rename(db, kept); err == nil {
-		moved = true
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return false, err
-	}
+// left, to kept. It returns what it moved, in order, also when it fails partway.
+func moveAside(db, kept string) ([]rename, error) {
+	var moved []rename
 	// SQLite would apply a leftover WAL or journal to the restored database and corrupt
 	// it. They hold the old database's last commits, so they go with it, under the
 	// names SQLite looks for beside the kept file.
-	for _, suffix := range []string{"-wal", "-journal"} {
-		err := os.Rename(db+suffix, kept+suffix)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+	for _, suffix := range []string{"", "-wal", "-journal"} {
+		step := rename{db + suffix, kept + suffix}
+		if err := os.Rename(step.from, step.to); err == nil {
+			moved = append(moved, step)
+		} else if !errors.Is(err, os.ErrNotExist) {
 			return moved, err
 		}
 	}
-	// The shared-memory index only describes the WAL; SQLite rebuilds it.
-	if err := os.Remove(db + "-shm"); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return moved, err
-	}
 	return moved, nil
+}
+
+// moveBack undoes the renames of moveAside, last first.
+func moveBack(moved []rename) error {
+	for i := len(moved) - 1; i >= 0; i-- {
+		if err := os.Rename(moved[i].to, moved[i].from); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // copyFile copies src to the new file dst and syncs it to disk.

@@ -461,3 +461,33 @@ func TestRestoreFromS3WithoutSettingsSendsNothing(t *testing.T) {
 		t.Errorf("requests = %q, want none", *seen)
 	}
 }
+
+func TestRestoreThatFailsAfterMovingTheDatabasePutsItBack(t *testing.T) {
+	dir := t.TempDir()
+	seedDatabase(t, dbPath(dir), "old")
+	// An empty WAL beside the database moves with it; a folder in the way of its new
+	// name makes that second rename fail after the database itself has moved.
+	if err := os.WriteFile(dbPath(dir)+"-wal", nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kept := dbPath(dir) + ".before-restore-20261203T184400Z"
+	if err := os.MkdirAll(filepath.Join(kept+"-wal", "in-the-way"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err := restore(context.Background(), backupOf(t, "new"), dbPath(dir), restoreTime)
+
+	if err == nil {
+		t.Fatal("restore succeeded, want the rename error")
+	}
+	if _, statErr := os.Stat(kept); !os.IsNotExist(statErr) {
+		t.Errorf("%s exists (%v), want the database moved back", kept, statErr)
+	}
+	want := []string{"goship.db", "goship.db-wal", filepath.Base(kept) + "-wal"}
+	if got := dirNames(t, dir); !slices.Equal(got, want) {
+		t.Errorf("directory holds %q, want %q", got, want)
+	}
+	if got := texts(t, dbPath(dir)); fmt.Sprint(got) != "[old]" {
+		t.Errorf("database holds %q, want the previous [old]", got)
+	}
+}

@@ -62,7 +62,7 @@ func s3StoreFromEnv(getenv func(string) string, why string) (*s3Store, error) {
 	// The client takes a host and a TLS switch, so a path or query would be dropped.
 	endpoint, err := url.Parse(raw)
 	if err != nil || (endpoint.Scheme != "http" && endpoint.Scheme != "https") ||
-		endpoint.Host == "" || strings.Trim(endpoint.Path, "/") != "" ||
+		endpoint.Hostname() == "" || strings.Trim(endpoint.Path, "/") != "" ||
 		endpoint.RawQuery != "" || endpoint.Fragment != "" || endpoint.User != nil {
 		return nil, fmt.Errorf("BACKUP_S3_ENDPOINT is %q, but it must be an http:// or "+
 			"https:// URL with a host and nothing after it, e.g. https://s3.example.com", raw)

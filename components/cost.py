@@ -6,13 +6,16 @@ Pure functions over plain values: no Pulumi, so the model is checked on hand-com
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 HOURS_PER_DAY = Decimal(24)
 GIB = Decimal(2) ** 30
 # A yuan has 100 fen; four decimals keep a tenth of a fen, enough to compare stacks that
 # differ by one small claim, without pretending the host bills to the millionth.
 PLACES = Decimal("0.0001")
+# Enough digits that every product is exact, up to the largest quantity Kubernetes holds (2^63-1)
+# times the largest price settings accept (6 digits and 9 decimals); the default 28 are not.
+PRECISION = 100
 
 
 @dataclass(frozen=True)
@@ -72,13 +75,14 @@ def daily_cost(footprint: Footprint, prices: PriceTable) -> DailyCost:
     The total is rounded from the exact sum, not summed from the rounded parts, so it can
     differ from the parts' sum by a unit in the last place.
     """
-    cpu = footprint.cpu_cores * prices.cpu_core_hour * HOURS_PER_DAY
-    memory = footprint.memory_bytes / GIB * prices.memory_gib_hour * HOURS_PER_DAY
-    storage = footprint.storage_bytes / GIB * prices.storage_gib_hour * HOURS_PER_DAY
-    return DailyCost(
-        currency=prices.currency,
-        cpu=_round(cpu),
-        memory=_round(memory),
-        storage=_round(storage),
-        total=_round(cpu + memory + storage),
-    )
+    with localcontext(prec=PRECISION):
+        cpu = footprint.cpu_cores * prices.cpu_core_hour * HOURS_PER_DAY
+        memory = footprint.memory_bytes / GIB * prices.memory_gib_hour * HOURS_PER_DAY
+        storage = footprint.storage_bytes / GIB * prices.storage_gib_hour * HOURS_PER_DAY
+        return DailyCost(
+            currency=prices.currency,
+            cpu=_round(cpu),
+            memory=_round(memory),
+            storage=_round(storage),
+            total=_round(cpu + memory + storage),
+        )

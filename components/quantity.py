@@ -13,6 +13,10 @@ _QUANTITY = re.compile(
     r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$"
 )
 
+# "No quantity may represent a number greater than 2^63-1 in magnitude" (the API's Quantity); the
+# API server caps a larger one silently, which is worse than refusing it.
+_LARGEST = Decimal(2**63 - 1)
+
 _MULTIPLIERS = {
     None: Decimal(1),
     "m": Decimal("0.001"),
@@ -49,8 +53,9 @@ def parse_quantity(text: str) -> Quantity | None:
         return None
 
     suffix = match.group("suffix")
-    if suffix and suffix[0] in "eE":
-        multiplier = Decimal(10) ** int(suffix[1:])
-    else:
+    if suffix in _MULTIPLIERS:
         multiplier = _MULTIPLIERS[suffix]
-    return Quantity(text=text.strip(), value=Decimal(match.group("number")) * multiplier)
+    else:  # a decimal exponent such as e3 (`Ei` is a suffix, not an exponent)
+        multiplier = Decimal(10) ** int(suffix[1:])
+    value = Decimal(match.group("number")) * multiplier
+    return Quantity(text=text.strip(), value=value) if value <= _LARGEST else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -110,10 +111,14 @@ _GITHUB_REPO = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _WORKFLOW_PATH = re.compile(r"^\.github/workflows/[A-Za-z0-9_.-]+\.ya?ml$")
 _HTTP_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
-_PRICE = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+# Up to a million an hour, to a billionth: beyond any host's price, and a cost model that stays
+# exact.
+_PRICE = re.compile(r"^[0-9]{1,6}(\.[0-9]{1,9})?$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-# Bucket names as S3 defines them; the prefix is a key prefix ending in / (or empty).
+# Bucket names as S3 defines them (and the app's S3 client checks them); the prefix is a key
+# prefix ending in / (or empty).
 _S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IPV4_SHAPE = re.compile(r"^([0-9]+\.){3}[0-9]+$")
 _S3_PREFIX = re.compile(r"^([A-Za-z0-9!_.*'()-]+/)*$")
 _S3_REGION = re.compile(r"^[a-z0-9-]{1,32}$")
 # Kubernetes CronJob schedules: five fields, or one of the @ macros the controller knows.
@@ -123,8 +128,12 @@ _CRON_FIELDS = (
     (0, 23, ()),
     (1, 31, ()),
     (1, 12, ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")),
-    (0, 7, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")),
+    # 0-6 as the controller's parser takes it: it refuses 7 for Sunday.
+    (0, 6, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")),
 )
+# The most days each month can have; a day-of-month list no listed month reaches never fires.
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_DIGITS = re.compile(r"[0-9]+")
 
 
 class SettingsError(pulumi.RunError):
@@ -321,7 +330,8 @@ class _Reader:
 
 
 def _matching(pattern: re.Pattern[str]) -> Callable[[str], str | None]:
-    return lambda value: value if pattern.match(value) else None
+    # fullmatch: `$` alone also matches before a final newline.
+    return lambda value: value if pattern.fullmatch(value) else None
 
 
 def _integer(low: int, high: int) -> Callable[[str], int | None]:
@@ -384,13 +394,41 @@ def _positive_quantity(value: str) -> Quantity | None:
 
 def _image_repository(value: str) -> str | None:
     parts = value.split("/")
-    if len(parts) < 2 or not all(_IMAGE_COMPONENT.match(part) for part in parts):
+    if len(parts) < 2 or not all(_IMAGE_COMPONENT.fullmatch(part) for part in parts):
         return None
     return value
 
 
 def _http_url(value: str) -> str | None:
-    return value if re.match(r"^https?://[^\s/]+(/[^\s]*)?$", value) else None
+    if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value):
+        return None
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # raises on a port that is no number or out of range
+    except ValueError:
+        return None
+    return value if parts.hostname and parts.username is None else None
+
+
+def _s3_endpoint(value: str) -> str | None:
+    # The app's S3 client takes a host and a TLS switch only: a path or query would be lost.
+    url = _http_url(value)
+    if url is None:
+        return None
+    parts = urllib.parse.urlsplit(url)
+    return url if parts.path in ("", "/") and not parts.query and not parts.fragment else None
+
+
+def _s3_bucket(value: str) -> str | None:
+    if not _S3_BUCKET.fullmatch(value) or _IPV4_SHAPE.fullmatch(value):
+        return None
+    return None if any(pair in value for pair in ("..", ".-", "-.")) else value
+
+
+def _s3_prefix(value: str) -> str | None:
+    if not _S3_PREFIX.fullmatch(value):
+        return None
+    return None if {".", ".."} & set(value.split("/")) else value
 
 
 def _image_settings(read: _Reader) -> ImageSettings:
@@ -473,7 +511,7 @@ def _github_settings(read: _Reader) -> GitHubSettings | None:
         return None
 
     owner, _, name = repository.partition("/")
-    if not (_GITHUB_OWNER.match(owner) and _GITHUB_REPO.match(name)):
+    if not (_GITHUB_OWNER.fullmatch(owner) and _GITHUB_REPO.fullmatch(name)):
         read.fail("githubRepository", repository, "allowed is `<owner>/<repository>`")
 
     branch = read.check(
@@ -506,7 +544,7 @@ def _github_settings(read: _Reader) -> GitHubSettings | None:
                 if (
                     v.startswith("/")
                     or ".." in v.split("/")
-                    or not re.match(r"^[A-Za-z0-9_./-]+$", v)
+                    or not re.fullmatch(r"^[A-Za-z0-9_./-]+$", v)
                 )
                 else v
             ),
@@ -527,7 +565,7 @@ def _app_env(read: _Reader) -> dict[str, str]:
     env = {}
     for entry in entries:
         name, equals, value = entry.partition("=")
-        if not equals or not _ENV_NAME.match(name):
+        if not equals or not _ENV_NAME.fullmatch(name):
             read.fail("appEnv", entry, "allowed are NAME=value entries with a valid variable name")
         elif name in RESERVED_ENV:
             read.fail("appEnv", entry, f"{', '.join(RESERVED_ENV)} are set by goship itself")
@@ -547,7 +585,7 @@ def _secret_env(read: _Reader) -> Secret | None:
     if not (
         isinstance(values, dict)
         and values
-        and all(_ENV_NAME.match(k) and isinstance(v, str) for k, v in values.items())
+        and all(_ENV_NAME.fullmatch(k) and isinstance(v, str) for k, v in values.items())
     ):
         read.fail("appSecrets", None, "allowed is a JSON object of NAME: string values")
         return None
@@ -663,24 +701,34 @@ def _web_app_settings(read: _Reader) -> WebAppSettings:
     )
 
 
-def _cron_item(item: str, low: int, high: int, names: tuple[str, ...]) -> bool:
-    span, slash, step = item.partition("/")
-    if slash and not (step.isdigit() and int(step) > 0):
-        return False
-    if span in ("*", "?"):
-        return True
-    bounds = span.split("-")
-    if len(bounds) > 2:
-        return False
-    numbers = []
-    for bound in bounds:
-        if bound.upper() in names:
-            numbers.append(names.index(bound.upper()) + low)
-        elif bound.isdigit():
-            numbers.append(int(bound))
+def _cron_values(text: str, low: int, high: int, names: tuple[str, ...]) -> set[int] | None:
+    """The values one cron field selects, read as the CronJob controller reads it; None if
+    it would refuse the field."""
+    values: set[int] = set()
+    for item in text.split(","):
+        span, slash, step = item.partition("/")
+        if slash and not (_DIGITS.fullmatch(step) and int(step) > 0):
+            return None
+        if span in ("*", "?"):
+            first, last = low, high
         else:
-            return False
-    return all(low <= n <= high for n in numbers) and numbers == sorted(numbers)
+            bounds = span.split("-")
+            if len(bounds) > 2:
+                return None
+            numbers = []
+            for bound in bounds:
+                if bound.upper() in names:
+                    numbers.append(names.index(bound.upper()) + low)
+                elif _DIGITS.fullmatch(bound):
+                    numbers.append(int(bound))
+                else:
+                    return None
+            if not all(low <= n <= high for n in numbers) or numbers != sorted(numbers):
+                return None
+            # `5/10` runs from 5 to the field's end.
+            first, last = numbers[0], high if slash and len(numbers) == 1 else numbers[-1]
+        values.update(range(first, last + 1, int(step) if slash else 1))
+    return values
 
 
 def _cron_schedule(value: str) -> str | None:
@@ -689,20 +737,35 @@ def _cron_schedule(value: str) -> str | None:
     fields = value.split()
     if len(fields) != len(_CRON_FIELDS):
         return None
-    for text, (low, high, names) in zip(fields, _CRON_FIELDS):
-        if not all(_cron_item(item, low, high, names) for item in text.split(",")):
-            return None
-    return value
+    parsed = [_cron_values(text, *bounds) for text, bounds in zip(fields, _CRON_FIELDS)]
+    return None if None in parsed else value
+
+
+def _cron_fires(schedule: str) -> bool:
+    """Whether a valid schedule ever fires: `0 0 31 2 *` names a day no February has."""
+    if schedule in _CRON_MACROS:
+        return True
+    _, _, day_field, month_field, weekday_field = schedule.split()
+    # With a weekday list as well, the controller runs on either match, and weekdays come.
+    if weekday_field not in ("*", "?", "*/1", "?/1"):
+        return True
+    days = _cron_values(day_field, *_CRON_FIELDS[2]) or set()
+    months = _cron_values(month_field, *_CRON_FIELDS[3]) or set()
+    return any(day <= _MONTH_DAYS[month - 1] for day in days for month in months)
 
 
 def _s3_settings(read: _Reader) -> S3Settings | None:
     bucket = read.check(
         "backupS3Bucket",
-        _matching(_S3_BUCKET),
-        "allowed is an S3 bucket name (3-63 lower-case letters, digits, . and -)",
+        _s3_bucket,
+        "allowed is an S3 bucket name of 3-63 lower-case letters, digits, dots and hyphens that "
+        "starts and ends with a letter or digit, has no `..`, `.-` or `-.` and is not shaped like "
+        "an IP address",
         required=False,
     )
     with_bucket = f"{NAMESPACE}:backupS3Bucket set"
+    if bucket is None and read.raw.get("backupS3Bucket"):
+        return None  # the bucket's own sentence says what is wrong
     if bucket is None:
         for key in S3_KEYS:
             if read.raw.get(key):
@@ -716,12 +779,16 @@ def _s3_settings(read: _Reader) -> S3Settings | None:
             )
     return S3Settings(
         endpoint=read.check(
-            "backupS3Endpoint", _http_url, "allowed is an http(s) URL", required=False
+            "backupS3Endpoint",
+            _s3_endpoint,
+            "allowed is an http:// or https:// URL with a host and nothing after it, such as "
+            "https://s3.example.com",
+            required=False,
         ),
         bucket=bucket,
         prefix=read.check(
             "backupS3Prefix",
-            _matching(_S3_PREFIX),
+            _s3_prefix,
             "allowed is a key prefix of path segments each ending in /, such as goship/dev/",
             required=False,
         )
@@ -752,7 +819,14 @@ def _backup_settings(read: _Reader) -> BackupSettings | None:
             read.fail("backupS3Bucket", bucket, f"it needs {NAMESPACE}:backupSchedule to be set")
         return None
 
-    if read.raw.get("volumeAccessMode") == "ReadWriteOncePod":
+    if schedule is not None and not _cron_fires(schedule):
+        read.fail(
+            "backupSchedule",
+            schedule,
+            "none of the months it names has any of its days of the month, so no backup would "
+            "ever run",
+        )
+    elif schedule is not None and read.raw.get("volumeAccessMode") == "ReadWriteOncePod":
         read.fail(
             "backupSchedule",
             read.raw["backupSchedule"],
@@ -774,11 +848,14 @@ def _backup_settings(read: _Reader) -> BackupSettings | None:
 
 
 def _price(value: str) -> Decimal | None:
-    return Decimal(value) if _PRICE.match(value) else None
+    return Decimal(value) if _PRICE.fullmatch(value) else None
 
 
 def _prices(read: _Reader) -> PriceTable:
-    allowed = "allowed is a non-negative decimal price per hour such as 0.067"
+    allowed = (
+        "allowed is a non-negative decimal price per hour such as 0.067, below 1000000 and with "
+        "at most 9 decimals"
+    )
     return PriceTable(
         currency=read.check(
             "priceCurrency",

@@ -12,9 +12,10 @@ never print a secret value.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 # How the engine marks a secret and an unknown value on the wire (Pulumi's property encoding,
 # sdk/go/common/resource/properties.go); `from_engine` turns them into `Secret` and `UNKNOWN`.
@@ -32,15 +33,19 @@ UNKNOWN_SENTINELS = frozenset(
     }
 )
 
-# `name@sha256:<64 hex>`, optionally with a tag before the digest (the digest is what runs).
-DIGEST_REFERENCE = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
+# `name@sha256:<64 hex>` (or the OCI's other registered digest, sha512), optionally with a tag
+# before the digest: the digest is what runs. Matched whole, with `fullmatch`.
+DIGEST_REFERENCE = re.compile(r"[^@\s]+@(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})")
 
-# Env var names that say they hold a credential. Matched as whole `_`-separated words, so that
-# TOKENIZER_MODEL or SECRETARY_NAME are not taken for credentials.
+# Env var names that say they hold a credential. Matched as whole `_`-separated words (camelCase
+# split into words), so that TOKENIZER_MODEL or SECRETARY_NAME are not taken for credentials.
 SECRET_ENV_NAME = re.compile(
     r"(^|_)(PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY"
     r"|CREDENTIALS?)(_|$)"
 )
+# ...unless the name says its value is where the credential is (DB_PASSWORD_FILE=/run/...), the
+# way images read a secret mounted from a Kubernetes Secret.
+CREDENTIAL_LOCATION_NAME = re.compile(r"_(FILE|PATH|DIR)$")
 
 # Where each workload kind keeps its pod spec, by (API group, kind).
 POD_SPEC_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -60,8 +65,18 @@ POD_SPEC_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
 
 # Workloads whose replicas would share one claim, and so must not outnumber its writers.
 # (A StatefulSet's volumeClaimTemplates give each replica a claim of its own: not counted.)
-REPLICATED_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet"})
+REPLICATED_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
+# Workloads that run several pods at once by other means: a DaemonSet one a node, a Job (and a
+# CronJob's job) `parallelism` of them.
+PER_NODE_KINDS = frozenset({"DaemonSet"})
+PARALLEL_PATHS: dict[str, tuple[str, ...]] = {
+    "Job": ("spec", "parallelism"),
+    "CronJob": ("spec", "jobTemplate", "spec", "parallelism"),
+}
+SHARING_KINDS = REPLICATED_KINDS | PER_NODE_KINDS | frozenset(PARALLEL_PATHS)
 SINGLE_NODE_ACCESS_MODES = frozenset({"ReadWriteOnce", "ReadWriteOncePod"})
+# A Helm release made by the provider itself: opaque to the rules but for the namespace it makes.
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 
 # Kubernetes kinds that live outside any namespace, by (API group, kind). A Sealos tenant may
 # create objects only inside the namespace it was given.
@@ -71,6 +86,12 @@ CLUSTER_SCOPED_KINDS = frozenset(
         ("core", "Node"),
         ("core", "PersistentVolume"),
         ("core", "ComponentStatus"),
+        ("policy", "PodSecurityPolicy"),
+        ("extensions", "PodSecurityPolicy"),
+        ("auditregistration.k8s.io", "AuditSink"),
+        ("networking.k8s.io", "ClusterCIDR"),
+        ("resource.k8s.io", "ResourceClass"),
+        ("resource.k8s.io", "DeviceTaintRule"),
         ("storage.k8s.io", "StorageClass"),
         ("storage.k8s.io", "CSIDriver"),
         ("storage.k8s.io", "CSINode"),
@@ -124,6 +145,10 @@ UNKNOWN: Any = _Unknown()
 """A value the engine cannot know before `pulumi up` (it depends on a resource not yet made)."""
 
 
+PATCH = "Patch"
+LIST = "List"
+
+
 @dataclass(frozen=True)
 class Resource:
     """One resource as a policy sees it."""
@@ -145,17 +170,28 @@ class Resource:
 
     @property
     def kind(self) -> tuple[str, str] | None:
-        """(API group, kind) of a Kubernetes object, `core` for the core group; else None."""
+        """(API group, kind) of the Kubernetes object it declares or patches, `core` for the
+        core group; else None. `DeploymentPatch` is a Deployment's."""
         parts = self.type.split(":")
         if len(parts) != 3 or parts[0] != "kubernetes":
             return None
-        return parts[1].split("/")[0], parts[2]
+        name = parts[2]
+        if self.is_patch:
+            name = name[: -len(PATCH)]
+        return parts[1].split("/")[0], name
+
+    @property
+    def is_patch(self) -> bool:
+        """Whether it patches an object that exists (`...Patch`): what it leaves unset stays."""
+        return self.type.startswith("kubernetes:") and self.type.endswith(PATCH)
 
     @property
     def label(self) -> str:
         """How messages name the resource: its kind and Pulumi name."""
         kind = self.kind
-        return f"{kind[1] if kind else self.type} '{self.name}'"
+        if kind is None:
+            return f"{self.type} '{self.name}'"
+        return f"{kind[1]}{PATCH if self.is_patch else ''} '{self.name}'"
 
 
 @dataclass(frozen=True)
@@ -165,6 +201,8 @@ class Container:
     label: str
     fields: dict
     in_secret: bool
+    ephemeral: bool = False
+    """An ephemeral (debug) container: the API server forbids it resources of its own."""
 
 
 def from_engine(value: Any) -> Any:
@@ -202,6 +240,36 @@ def lookup(value: Any, *path: str) -> tuple[Any, bool]:
     return value, secret
 
 
+def objects(resource: Resource) -> list[Resource]:
+    """The objects a resource declares: each item of a `...List`, else the resource itself."""
+    kind = resource.kind
+    if kind is None or resource.is_patch or kind[1] == LIST or not kind[1].endswith(LIST):
+        return [resource]
+    items, secret = lookup(resource.props, "items")
+    if not isinstance(items, list):
+        return []
+    item_type = resource.type[: -len(LIST)]
+    return [
+        Resource(
+            item_type,
+            f"{resource.name}[{index}]",
+            # A secret list keeps its mark on each item, so no rule prints what it hides.
+            Secret(item) if secret else item,
+            resource.protect,
+            resource.urn,
+        )
+        for index, item in enumerate(items)
+    ]
+
+
+def _each_object(rule: Callable[[Resource], list[str]]) -> Callable[[Resource], list[str]]:
+    @functools.wraps(rule)
+    def checked(resource: Resource) -> list[str]:
+        return [message for item in objects(resource) for message in rule(item)]
+
+    return checked
+
+
 def pod_spec(resource: Resource) -> tuple[Any, bool]:
     """The pod spec of a workload (None for other resources), and whether a secret covers it."""
     path = POD_SPEC_PATHS.get(resource.kind or ("", ""))
@@ -211,11 +279,15 @@ def pod_spec(resource: Resource) -> tuple[Any, bool]:
 
 
 def containers(resource: Resource) -> Iterator[Container]:
-    """The init containers and containers of a workload's pod spec, as far as they are known."""
+    """Every container of a workload's pod spec (init, app and ephemeral), as far as known."""
     pod, pod_secret = pod_spec(resource)
     if not isinstance(pod, dict):
         return
-    for field, word in (("initContainers", "init container"), ("containers", "container")):
+    for field, word in (
+        ("initContainers", "init container"),
+        ("containers", "container"),
+        ("ephemeralContainers", "ephemeral container"),
+    ):
         listed, list_secret = lookup(pod, field)
         if not isinstance(listed, list):
             continue
@@ -225,22 +297,25 @@ def containers(resource: Resource) -> Iterator[Container]:
                 continue
             name, _ = reveal(fields.get("name"))
             label = f"{word} '{name}'" if isinstance(name, str) else f"{word} #{index + 1}"
-            yield Container(label, fields, pod_secret or list_secret or item_secret)
+            secret = pod_secret or list_secret or item_secret
+            yield Container(label, fields, secret, ephemeral=field == "ephemeralContainers")
 
 
+@_each_object
 def image_violations(resource: Resource) -> list[str]:
     """Rule 1: every container runs an image pinned by digest, never a bare tag or `latest`."""
     violations = []
     for container in containers(resource):
         image, secret = lookup(container.fields, "image")
-        if image is UNKNOWN:
+        # A patch that names no image leaves the object's own image in place.
+        if image is UNKNOWN or (image is None and resource.is_patch):
             continue
         if not isinstance(image, str) or not image:
             violations.append(
                 f"{resource.label}: {container.label} names no image; set image to "
                 "<name>@sha256:<digest>."
             )
-        elif not DIGEST_REFERENCE.match(image):
+        elif not DIGEST_REFERENCE.fullmatch(image):
             shown = "(secret)" if secret or container.in_secret else f"'{image}'"
             violations.append(
                 f"{resource.label}: {container.label} runs image {shown}, which is not pinned "
@@ -250,10 +325,16 @@ def image_violations(resource: Resource) -> list[str]:
     return violations
 
 
+@_each_object
 def resource_violations(resource: Resource) -> list[str]:
     """Rule 3: every container requests and limits both CPU and memory."""
+    # A patch sets only what it changes: the object it patches keeps its own resources.
+    if resource.is_patch:
+        return []
     violations = []
     for container in containers(resource):
+        if container.ephemeral:
+            continue
         missing = []
         for bound in ("requests", "limits"):
             for quantity in ("cpu", "memory"):
@@ -269,6 +350,7 @@ def resource_violations(resource: Resource) -> list[str]:
     return violations
 
 
+@_each_object
 def non_root_violations(resource: Resource) -> list[str]:
     """Rule 4: no container may run as root: runAsNonRoot on the pod or every container, and
     never runAsUser 0."""
@@ -288,7 +370,9 @@ def non_root_violations(resource: Resource) -> list[str]:
         user, _ = lookup(container.fields, "securityContext", "runAsUser")
         if non_root is None:
             non_root = pod_non_root
-        if non_root is not UNKNOWN and non_root is not True:
+        # A patch that leaves runAsNonRoot unset keeps the object's own setting.
+        kept = non_root is None and resource.is_patch
+        if non_root is not UNKNOWN and non_root is not True and not kept:
             violations.append(
                 f"{resource.label}: {container.label} may run as root; set "
                 "securityContext.runAsNonRoot: true on the pod (or on every container)."
@@ -301,6 +385,7 @@ def non_root_violations(resource: Resource) -> list[str]:
     return violations
 
 
+@_each_object
 def secret_env_violations(resource: Resource) -> list[str]:
     """Rule 7: secrets reach containers from a Kubernetes Secret (valueFrom.secretKeyRef or
     envFrom), never as a plain env value."""
@@ -327,7 +412,7 @@ def secret_env_violations(resource: Resource) -> list[str]:
                     f"{resource.label}: {container.label} sets env {name} to a Pulumi secret as "
                     f"a plain value, which anyone who can read the pod spec sees; {fix}."
                 )
-            elif isinstance(name, str) and SECRET_ENV_NAME.search(_env_word(name)):
+            elif isinstance(name, str) and _names_a_credential(name):
                 violations.append(
                     f"{resource.label}: {container.label} sets env {name}, which names a "
                     f"credential, to a plain value; {fix}."
@@ -350,8 +435,11 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _env_word(name: str) -> str:
-    return re.sub(r"[^A-Z0-9]+", "_", name.upper())
+def _names_a_credential(name: str) -> bool:
+    # dbPassword and DB_PASSWORD are the same words.
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+    words = re.sub(r"[^A-Z0-9]+", "_", words.upper())
+    return bool(SECRET_ENV_NAME.search(words)) and not CREDENTIAL_LOCATION_NAME.search(words)
 
 
 def cluster_scoped_violations(resource: Resource) -> list[str]:
@@ -359,27 +447,36 @@ def cluster_scoped_violations(resource: Resource) -> list[str]:
     kind = resource.kind
     if kind is None:
         return []
+    if resource.type == HELM_RELEASE:
+        create, _ = lookup(resource.props, "createNamespace")
+        if create is True:
+            return [
+                f"{resource.label} sets createNamespace, so Helm would create a namespace; "
+                "install into the namespace the host gave you (goship:namespace) without it."
+            ]
+        return []
     group, name = kind
-    # NamespacePatch and NamespaceList change or create the same cluster-scoped objects.
-    for suffix in ("Patch", "List"):
-        if name.endswith(suffix) and (group, name[: -len(suffix)]) in CLUSTER_SCOPED_KINDS:
-            name = name[: -len(suffix)]
+    # NamespaceList creates the same cluster-scoped objects, one an item.
+    if name.endswith(LIST) and (group, name[: -len(LIST)]) in CLUSTER_SCOPED_KINDS:
+        name = name[: -len(LIST)]
     if (group, name) not in CLUSTER_SCOPED_KINDS:
         return []
-    if name == "Namespace":
+    if name == "Namespace" and not resource.is_patch:
         return [
             f"{resource.label} creates a namespace; deploy into the namespace the host gave "
             "you (goship:namespace) and remove this resource."
         ]
     return [
         f"{resource.label} is a cluster-scoped {name}, which a namespace's user may not "
-        "create; remove it, or ask the cluster's operator to provide it."
+        "create or change; remove it, or ask the cluster's operator to provide it."
     ]
 
 
+@_each_object
 def unprotected_claim_violations(resource: Resource) -> list[str]:
     """Rule 6: every PersistentVolumeClaim is protected, so no engine operation deletes data."""
-    if resource.kind != ("core", "PersistentVolumeClaim") or resource.protect:
+    # Deleting a patch removes only its fields, never the claim it patched.
+    if resource.kind != ("core", "PersistentVolumeClaim") or resource.is_patch or resource.protect:
         return []
     return [
         f"{resource.label} is not protected, so `pulumi destroy` or a replacement would delete "
@@ -388,13 +485,15 @@ def unprotected_claim_violations(resource: Resource) -> list[str]:
 
 
 def single_writer_violations(resources: list[Resource]) -> list[tuple[Resource, str]]:
-    """Rule 2: a Deployment, StatefulSet or ReplicaSet that mounts a ReadWriteOnce(Pod) claim
-    runs at most one replica and, for a Deployment, the Recreate strategy."""
-    claims = [r for r in resources if r.kind == ("core", "PersistentVolumeClaim")]
+    """Rule 2: a workload that mounts a ReadWriteOnce(Pod) claim runs one pod at a time: at most
+    one replica (one parallel pod for a Job, no DaemonSet) and, for a Deployment, the Recreate
+    strategy."""
+    declared = [item for resource in resources for item in objects(resource)]
+    claims = [r for r in declared if r.kind == ("core", "PersistentVolumeClaim") and not r.is_patch]
     violations = []
-    for workload in resources:
+    for workload in declared:
         kind = workload.kind
-        if kind is None or kind[1] not in REPLICATED_KINDS or kind not in POD_SPEC_PATHS:
+        if kind is None or kind not in POD_SPEC_PATHS or kind[1] not in SHARING_KINDS:
             continue
         for claim_name in _mounted_claims(workload):
             access = _single_node_access(claim_name, _namespace(workload), claims)
@@ -427,39 +526,61 @@ def _namespace(resource: Resource) -> Any:
 def _single_node_access(claim_name: str, namespace: Any, claims: list[Resource]) -> str | None:
     """How a claim mounts, if only on one node: its access mode words; None if shared or not
     known yet."""
-    for claim in claims:
-        name, _ = lookup(claim.props, "metadata", "name")
-        claim_namespace = _namespace(claim)
-        if name != claim_name:
-            continue
-        # An unset namespace is the provider's default: compare only namespaces both name.
-        if isinstance(namespace, str) and isinstance(claim_namespace, str):
-            if namespace != claim_namespace:
-                continue
+    named = [claim for claim in claims if lookup(claim.props, "metadata", "name")[0] == claim_name]
+    # The claim in the workload's own namespace (both unset counts); failing that, any whose
+    # namespace is unset on one side, which is the provider's default and may be the same.
+    exact = [claim for claim in named if _namespace(claim) == namespace]
+    loose = [
+        claim
+        for claim in named
+        if not (isinstance(namespace, str) and isinstance(_namespace(claim), str))
+    ]
+    candidates = exact or loose
+    if not candidates:
+        return "ReadWriteOnce, assumed: the claim is not declared in this stack"
+    # Of several that may be the one, the strictest decides, whatever their order.
+    for claim in candidates:
         modes, _ = lookup(claim.props, "spec", "accessModes")
-        if not isinstance(modes, list):
-            return None
-        single = [m for m in (reveal(m)[0] for m in modes) if m in SINGLE_NODE_ACCESS_MODES]
-        return "/".join(single) if single else None
-    return "ReadWriteOnce, assumed: the claim is not declared in this stack"
+        if isinstance(modes, list):
+            single = [m for m in (reveal(m)[0] for m in modes) if m in SINGLE_NODE_ACCESS_MODES]
+            if single:
+                return "/".join(single)
+    return None
 
 
 def _replica_problems(workload: Resource, claim_name: str, access: str) -> list[str]:
+    kind = workload.kind[1] if workload.kind else ""
+    mounts = f"claim '{claim_name}' ({access})"
+    if kind in PER_NODE_KINDS:
+        return [
+            f"{workload.label} runs a pod on every node it selects, all on {mounts}, which one "
+            "node and one SQLite writer can use at a time; run it as a Deployment of one replica."
+        ]
     problems = []
+    if kind in PARALLEL_PATHS:
+        parallelism, _ = lookup(workload.props, *PARALLEL_PATHS[kind])
+        if _is_number(parallelism) and parallelism > 1:
+            problems.append(
+                f"{workload.label} runs {parallelism:g} pods at once on {mounts}, which one node "
+                "and one SQLite writer can use at a time; set parallelism to 1."
+            )
+        return problems
     replicas, _ = lookup(workload.props, "spec", "replicas")
     # An unset replicas field means one. The engine sends every number as a float.
     if _is_number(replicas) and replicas > 1:
         problems.append(
-            f"{workload.label} runs {replicas:g} replicas on claim '{claim_name}' ({access}), "
-            "which one node and one SQLite writer can use at a time; set replicas to 0 or 1."
+            f"{workload.label} runs {replicas:g} replicas on {mounts}, which one node and one "
+            "SQLite writer can use at a time; set replicas to 0 or 1."
         )
-    if workload.kind and workload.kind[1] == "Deployment":
+    if kind == "Deployment":
         strategy, _ = lookup(workload.props, "spec", "strategy", "type")
-        # An unset strategy is RollingUpdate, which starts the new pod before the old one stops.
-        if strategy is not UNKNOWN and strategy != "Recreate":
+        # An unset strategy is RollingUpdate, which starts the new pod before the old one stops;
+        # a patch that leaves it unset keeps the Deployment's own.
+        kept = strategy is None and workload.is_patch
+        if strategy is not UNKNOWN and strategy != "Recreate" and not kept:
             problems.append(
-                f"{workload.label} mounts claim '{claim_name}' ({access}) with the "
-                f"{strategy or 'RollingUpdate'} strategy, which starts the new pod while the old "
-                "one still holds the claim; set spec.strategy.type: Recreate."
+                f"{workload.label} mounts {mounts} with the {strategy or 'RollingUpdate'} "
+                "strategy, which starts the new pod while the old one still holds the claim; set "
+                "spec.strategy.type: Recreate."
             )
     return problems

@@ -89,3 +89,17 @@ def test_dev_stack_costs_at_most_eight_fen_a_day_under_the_default_table():
     cost = daily_cost(settings.footprint(), settings.prices)
 
     assert cost.total == Decimal("0.0758")
+
+
+def test_largest_quantities_at_the_highest_price_are_priced_exactly():
+    # 2^63-1 cores at 999999.999999999 an hour: 24 x the product, worked out in whole numbers.
+    largest, price = 2**63 - 1, Decimal("999999.999999999")
+    prices = PriceTable("CNY", price, Decimal(0), Decimal(0))
+    exact_in_billionths = largest * 999999999999999 * 24
+
+    cost = daily_cost(Footprint(Decimal(largest), Decimal(0), Decimal(0)), prices)
+
+    # Billionths to ten-thousandths, half up; the dropped digits here are 80632, so it rounds up.
+    half_up = (exact_in_billionths + 5 * 10**4) // 10**5
+    assert str(cost.cpu) == f"{half_up // 10**4}.{half_up % 10**4:04d}"
+    assert cost.total == cost.cpu

@@ -60,6 +60,21 @@ def on_claim(claim_name: str) -> dict:
     return pod(volumes=[{"name": "db", "persistentVolumeClaim": {"claimName": claim_name}}])
 
 
+def workload(resource_type: str, pod_spec: dict, name: str = "web", **spec: Any) -> Resource:
+    """Any kind whose pod template sits at spec.template, e.g. a Patch or a DaemonSet."""
+    return Resource(
+        resource_type,
+        name,
+        {
+            "metadata": {"name": name, "namespace": "ns-a"},
+            "spec": {**spec, "template": {"spec": pod_spec}},
+        },
+    )
+
+
+DEPLOYMENT_PATCH = "kubernetes:apps/v1:DeploymentPatch"
+
+
 # The engine's encoding of properties
 
 
@@ -136,6 +151,44 @@ def test_image_under_a_secret_is_checked_but_not_printed():
 
     assert "runs image (secret)" in violation
     assert "private:1" not in violation
+
+
+def test_sha512_digest_passes_and_a_digest_followed_by_a_newline_fails():
+    sha512 = "registry.example/app@sha512:" + "0f" * 64
+
+    assert rules.image_violations(deployment(pod(container(image=sha512)))) == []
+    assert len(rules.image_violations(deployment(pod(container(image=DIGEST_IMAGE + "\n"))))) == 1
+
+
+def test_tagged_ephemeral_container_fails():
+    spec = pod(ephemeralContainers=[{"name": "debug", "image": "busybox"}])
+
+    [violation] = rules.image_violations(Resource("kubernetes:core/v1:Pod", "p", {"spec": spec}))
+
+    assert violation.startswith("Pod 'p': ephemeral container 'debug' runs image 'busybox'")
+
+
+def test_deployment_patch_with_a_tagged_image_fails():
+    patch = workload(DEPLOYMENT_PATCH, pod(container(image="nginx:latest")))
+
+    [violation] = rules.image_violations(patch)
+
+    assert violation.startswith("DeploymentPatch 'web': container 'app' runs image 'nginx:latest'")
+
+
+def test_patch_that_leaves_the_image_alone_passes():
+    patch = workload(DEPLOYMENT_PATCH, {"containers": [{"name": "app", "env": []}]})
+
+    assert rules.image_violations(patch) == []
+
+
+def test_each_item_of_a_list_is_checked_under_its_index():
+    items = [deployment().props, deployment(pod(container(image="nginx:1"))).props]
+    listed = Resource("kubernetes:apps/v1:DeploymentList", "many", {"items": items})
+
+    [violation] = rules.image_violations(listed)
+
+    assert violation.startswith("Deployment 'many[1]': container 'app' runs image 'nginx:1'")
 
 
 def test_resources_that_are_no_workload_have_no_images():
@@ -242,6 +295,80 @@ def test_unknown_replicas_strategy_or_access_modes_are_left_for_up():
     assert rules.single_writer_violations(resources) == []
 
 
+def test_two_stateful_set_replicas_sharing_a_read_write_once_claim_fail():
+    shared = workload("kubernetes:apps/v1:StatefulSet", on_claim("db"), replicas=2.0)
+
+    [(_, message)] = rules.single_writer_violations([claim("db", "ReadWriteOnce"), shared])
+
+    assert message.startswith("StatefulSet 'web' runs 2 replicas on claim 'db' (ReadWriteOnce)")
+
+
+def test_replication_controller_replicas_on_a_read_write_once_claim_fail():
+    controller = workload("kubernetes:core/v1:ReplicationController", on_claim("db"), replicas=3.0)
+
+    [(_, message)] = rules.single_writer_violations([claim("db", "ReadWriteOnce"), controller])
+
+    assert message.startswith("ReplicationController 'web' runs 3 replicas on claim 'db'")
+
+
+def test_daemon_set_on_a_read_write_once_claim_fails():
+    daemon_set = workload("kubernetes:apps/v1:DaemonSet", on_claim("db"))
+
+    assert rules.single_writer_violations([claim("db", "ReadWriteOnce"), daemon_set]) == [
+        (
+            daemon_set,
+            "DaemonSet 'web' runs a pod on every node it selects, all on claim 'db' "
+            "(ReadWriteOnce), which one node and one SQLite writer can use at a time; run it as a "
+            "Deployment of one replica.",
+        )
+    ]
+
+
+def test_parallel_job_on_a_read_write_once_claim_fails():
+    job = workload("kubernetes:batch/v1:Job", on_claim("db"), parallelism=3.0)
+
+    [(_, message)] = rules.single_writer_violations([claim("db", "ReadWriteOnce"), job])
+
+    assert message == (
+        "Job 'web' runs 3 pods at once on claim 'db' (ReadWriteOnce), which one node and one "
+        "SQLite writer can use at a time; set parallelism to 1."
+    )
+
+
+def test_deployment_patch_that_scales_up_on_a_read_write_once_claim_fails():
+    patch = workload(DEPLOYMENT_PATCH, on_claim("db"), replicas=3.0)
+
+    [(_, message)] = rules.single_writer_violations([claim("db", "ReadWriteOnce"), patch])
+
+    # The strategy it leaves unset stays the Deployment's own: only the replicas are at fault.
+    assert message.startswith("DeploymentPatch 'web' runs 3 replicas on claim 'db'")
+
+
+def test_claim_in_the_workloads_namespace_decides_whatever_the_order():
+    # The workload and one claim leave the namespace to the provider; the other is in ns-b.
+    local = Resource(
+        "kubernetes:core/v1:PersistentVolumeClaim",
+        "db-local",
+        {"metadata": {"name": "db"}, "spec": {"accessModes": ["ReadWriteOnce"]}},
+        protect=True,
+    )
+    elsewhere = claim("db", "ReadWriteMany", namespace="ns-b")
+    scaled = Resource(
+        "kubernetes:apps/v1:Deployment",
+        "web",
+        {
+            "metadata": {"name": "web"},
+            "spec": {"replicas": 2.0, "template": {"spec": on_claim("db")}},
+        },
+    )
+
+    first = rules.single_writer_violations([elsewhere, local, scaled])
+    second = rules.single_writer_violations([local, elsewhere, scaled])
+
+    assert [message for _, message in first] == [message for _, message in second]
+    assert len(first) == 2
+
+
 def test_cron_jobs_on_a_read_write_once_claim_are_not_replicated_workloads():
     job = cron_job(on_claim("db"))
 
@@ -274,6 +401,20 @@ def test_init_container_without_resources_fails():
         "CronJob 'backup': init container 'init' sets no resources requests.cpu, "
         "requests.memory, limits.cpu, limits.memory;"
     )
+
+
+def test_empty_quantity_counts_as_unset():
+    empty = container(resources={**RESOURCES, "limits": {"cpu": "", "memory": "64Mi"}})
+
+    [violation] = rules.resource_violations(deployment(pod(empty)))
+
+    assert "sets no resources limits.cpu;" in violation
+
+
+def test_patch_that_leaves_resources_alone_passes():
+    patch = workload(DEPLOYMENT_PATCH, {"containers": [{"name": "app", "image": DIGEST_IMAGE}]})
+
+    assert rules.resource_violations(patch) == []
 
 
 def test_unknown_quantities_are_left_for_up():
@@ -325,6 +466,27 @@ def test_run_as_user_zero_fails_on_the_pod_and_on_a_container():
     ]
 
 
+def test_every_container_turning_non_root_on_overrides_the_pods_false():
+    on = {"runAsNonRoot": True}
+    spec = pod(container("a", securityContext=on), securityContext={"runAsNonRoot": False})
+
+    assert rules.non_root_violations(deployment(spec)) == []
+
+
+def test_patch_that_leaves_run_as_non_root_unset_passes_but_one_that_turns_it_off_fails():
+    kept = workload(DEPLOYMENT_PATCH, {"containers": [{"name": "app", "image": DIGEST_IMAGE}]})
+    root = workload(
+        DEPLOYMENT_PATCH,
+        {"securityContext": {"runAsNonRoot": False}, "containers": [{"name": "app"}]},
+    )
+
+    assert rules.non_root_violations(kept) == []
+    assert rules.non_root_violations(root) == [
+        "DeploymentPatch 'web': container 'app' may run as root; set securityContext.runAsNonRoot: "
+        "true on the pod (or on every container)."
+    ]
+
+
 def test_unknown_run_as_non_root_is_left_for_up():
     spec = pod(securityContext={"runAsNonRoot": UNKNOWN})
 
@@ -370,12 +532,28 @@ def test_namespace_fails_pointing_to_the_given_namespace():
         "kubernetes:apiregistration.k8s.io/v1:APIService",
         "kubernetes:core/v1:NamespacePatch",
         "kubernetes:storage.k8s.io/v1:StorageClassList",
+        "kubernetes:policy/v1beta1:PodSecurityPolicy",
+        "kubernetes:networking.k8s.io/v1alpha1:ClusterCIDR",
+        "kubernetes:resource.k8s.io/v1alpha3:DeviceTaintRule",
     ],
 )
 def test_cluster_scoped_kinds_fail(resource_type):
     [violation] = rules.cluster_scoped_violations(Resource(resource_type, "x", {}))
 
-    assert "a namespace's user may not create" in violation or "creates a namespace" in violation
+    kind = resource_type.rsplit(":", 1)[1].removesuffix("List").removesuffix("Patch")
+    assert f"is a cluster-scoped {kind}, which a namespace's user may not create" in violation
+
+
+def test_helm_release_that_creates_its_namespace_fails():
+    release = Resource(
+        "kubernetes:helm.sh/v3:Release", "cache", {"chart": "redis", "createNamespace": True}
+    )
+
+    assert rules.cluster_scoped_violations(release) == [
+        "Release 'cache' sets createNamespace, so Helm would create a namespace; install into the "
+        "namespace the host gave you (goship:namespace) without it."
+    ]
+    assert rules.cluster_scoped_violations(Resource(release.type, "cache", {"chart": "x"})) == []
 
 
 # Rule 6: protected claims
@@ -390,6 +568,18 @@ def test_unprotected_claim_fails_with_the_option_to_set():
         "PersistentVolumeClaim 'db-claim' is not protected, so `pulumi destroy` or a replacement "
         "would delete it and its data; set protect=True (with retain_on_delete=True) in its "
         "resource options."
+    ]
+
+
+def test_unprotected_list_of_claims_fails_for_each_claim():
+    items = [claim("a", "ReadWriteOnce").props, claim("b", "ReadWriteOnce").props]
+    listed = Resource("kubernetes:core/v1:PersistentVolumeClaimList", "claims", {"items": items})
+
+    violations = rules.unprotected_claim_violations(listed)
+
+    assert [v.split(" is not")[0] for v in violations] == [
+        "PersistentVolumeClaim 'claims[0]'",
+        "PersistentVolumeClaim 'claims[1]'",
     ]
 
 
@@ -426,7 +616,17 @@ def test_secret_env_value_fails_without_printing_it():
 
 
 @pytest.mark.parametrize(
-    "name", ["DB_PASSWORD", "GITHUB_TOKEN", "apiKey", "API_KEY", "PRIVATE_KEY_PEM", "AWS_SECRET"]
+    "name",
+    [
+        "DB_PASSWORD",
+        "GITHUB_TOKEN",
+        "apiKey",
+        "API_KEY",
+        "PRIVATE_KEY_PEM",
+        "AWS_SECRET",
+        "dbPassword",
+        "awsSecretAccessKey",
+    ],
 )
 def test_plain_value_under_a_credential_name_fails(name):
     spec = pod(container(env=[{"name": name, "value": "hunter2"}]))
@@ -435,6 +635,13 @@ def test_plain_value_under_a_credential_name_fails(name):
 
     assert f"sets env {name}, which names a credential, to a plain value;" in violation
     assert "hunter2" not in violation
+
+
+@pytest.mark.parametrize("name", ["DB_PASSWORD_FILE", "TOKEN_PATH", "SECRETS_DIR"])
+def test_credential_name_that_holds_where_the_credential_is_passes(name):
+    spec = pod(container(env=[{"name": name, "value": "/run/secrets/db-password"}]))
+
+    assert rules.secret_env_violations(deployment(spec)) == []
 
 
 def test_credential_name_with_a_value_unknown_until_up_fails_already():
@@ -454,6 +661,25 @@ def test_plain_values_in_a_container_list_holding_a_secret_fail_together():
         "a Kubernetes Secret and reference it with valueFrom.secretKeyRef or envFrom (goship: "
         "goship:appSecrets), or keep the secret out of the pod spec."
     ]
+
+
+@pytest.mark.parametrize(
+    "secret_part",
+    [
+        lambda env: pod(container(env=Secret(env))),
+        lambda env: Secret(pod(container(env=env))),
+    ],
+    ids=["env-list", "pod-spec"],
+)
+def test_plain_values_in_a_secret_env_list_or_pod_spec_fail_together(secret_part):
+    env = [{"name": "LOG_LEVEL", "value": "info"}]
+
+    [violation] = rules.secret_env_violations(deployment(secret_part(env)))
+
+    assert violation.startswith(
+        "Deployment 'web': container 'app' sets env LOG_LEVEL as plain values inside a part of "
+        "the pod spec that holds a Pulumi secret"
+    )
 
 
 def test_secret_env_from_reference_in_a_secret_list_passes():
@@ -478,6 +704,11 @@ def test_secret_env_from_reference_in_a_secret_list_passes():
             {"spec": {"template": {"spec": pod(container(image="x:1"))}}},
         ),
         ("kubernetes:batch/v1:Job", {"spec": {"template": {"spec": pod(container(image="x:1"))}}}),
+        ("kubernetes:core/v1:PodTemplate", {"template": {"spec": pod(container(image="x:1"))}}),
+        (
+            "kubernetes:extensions/v1beta1:Deployment",
+            {"spec": {"template": {"spec": pod(container(image="x:1"))}}},
+        ),
         (
             "kubernetes:batch/v1:CronJob",
             {

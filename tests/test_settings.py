@@ -244,6 +244,32 @@ BAD_VALUES = [
         "goship:backupSchedule is 'CRON_TZ=UTC 0 3 * * *', but allowed is a five-field cron",
     ),
     (
+        "cron-sunday-as-seven",
+        {"backupSchedule": "0 0 * * 7"},
+        "goship:backupSchedule is '0 0 * * 7', but allowed is a five-field cron schedule",
+    ),
+    (
+        "cron-full-width-digit",
+        {"backupSchedule": "0 \uff13 * * *"},
+        "goship:backupSchedule is '0 \uff13 * * *', but allowed is a five-field cron schedule",
+    ),
+    (
+        "cron-superscript-digit",
+        {"backupSchedule": "0 \u00b3 * * *"},
+        "goship:backupSchedule is '0 \u00b3 * * *', but allowed is a five-field cron schedule",
+    ),
+    (
+        "cron-that-never-fires",
+        {"backupSchedule": "0 0 30,31 2 *"},
+        "goship:backupSchedule is '0 0 30,31 2 *', but none of the months it names has any of its "
+        "days of the month, so no backup would ever run.",
+    ),
+    (
+        "bad-cron-with-read-write-once-pod-says-only-what-is-wrong-with-it",
+        {"backupSchedule": "0 24 * * *", "volumeAccessMode": "ReadWriteOncePod"},
+        "goship:backupSchedule is '0 24 * * *', but allowed is a five-field cron schedule",
+    ),
+    (
         "retention-zero",
         {"backupRetention": 0},
         "goship:backupRetention is '0', but allowed is a number of copies from 1 to 365.",
@@ -274,6 +300,58 @@ BAD_VALUES = [
         "bucket-name-upper-case",
         {"backupS3Bucket": "Goship_Backups"},
         "goship:backupS3Bucket is 'Goship_Backups', but allowed is an S3 bucket name",
+    ),
+    (
+        "bad-bucket-with-everything-else-set-gets-one-sentence",
+        {
+            "backupS3Bucket": "goship..backups",
+            "backupS3Endpoint": "https://s3.example.com",
+            "backupS3AccessKeyId": "AKIAEXAMPLE",
+            "backupS3SecretAccessKey_secret": "example-secret-key",
+        },
+        "goship:backupS3Bucket is 'goship..backups', but allowed is an S3 bucket name",
+    ),
+    (
+        "bucket-shaped-like-an-ip-address",
+        {"backupS3Bucket": "192.168.1.1"},
+        "goship:backupS3Bucket is '192.168.1.1', but allowed is an S3 bucket name",
+    ),
+    (
+        "endpoint-with-a-path",
+        {
+            "backupS3Bucket": "goship-backups",
+            "backupS3Endpoint": "https://s3.example.com/bucket",
+            "backupS3AccessKeyId": "AKIAEXAMPLE",
+            "backupS3SecretAccessKey_secret": "example-secret-key",
+        },
+        "goship:backupS3Endpoint is 'https://s3.example.com/bucket', but allowed is an http:// or "
+        "https:// URL with a host and nothing after it, such as https://s3.example.com.",
+    ),
+    (
+        "endpoint-with-a-port-and-no-host",
+        {
+            "backupS3Bucket": "goship-backups",
+            "backupS3Endpoint": "https://:9000",
+            "backupS3AccessKeyId": "AKIAEXAMPLE",
+            "backupS3SecretAccessKey_secret": "example-secret-key",
+        },
+        "goship:backupS3Endpoint is 'https://:9000', but allowed is an http:// or https:// URL",
+    ),
+    (
+        "prefix-with-a-dot-dot-segment",
+        {
+            "backupS3Bucket": "goship-backups",
+            "backupS3Endpoint": "https://s3.example.com",
+            "backupS3AccessKeyId": "AKIAEXAMPLE",
+            "backupS3SecretAccessKey_secret": "example-secret-key",
+            "backupS3Prefix": "goship/../",
+        },
+        "goship:backupS3Prefix is 'goship/../', but allowed is a key prefix of path segments",
+    ),
+    (
+        "storage-beyond-what-a-quantity-can-hold",
+        {"storageSize": "1e40"},
+        "goship:storageSize is '1e40', but allowed is",
     ),
     (
         "bucket-without-endpoint",
@@ -322,7 +400,22 @@ BAD_VALUES = [
         "price-negative",
         {"priceCpuCoreHour": "-0.067"},
         "goship:priceCpuCoreHour is '-0.067', but allowed is a non-negative decimal price per "
-        "hour such as 0.067.",
+        "hour such as 0.067, below 1000000 and with at most 9 decimals.",
+    ),
+    (
+        "price-of-a-million-or-more",
+        {"priceMemoryGiBHour": "1" + "0" * 25},
+        "goship:priceMemoryGiBHour is '10000000000000000000000000', but allowed is a non-negative",
+    ),
+    (
+        "price-with-a-final-newline",
+        {"priceCpuCoreHour": "0.067\n"},
+        "goship:priceCpuCoreHour is '0.067\\n', but allowed is a non-negative decimal price",
+    ),
+    (
+        "currency-with-a-final-newline",
+        {"priceCurrency": "CNY\n"},
+        "goship:priceCurrency is 'CNY\\n', but allowed is a three-letter upper-case code",
     ),
     (
         "price-with-currency-sign",
@@ -478,19 +571,29 @@ def test_stack_files_hold_secrets_only_as_secure_values():
         ("1Gi", Decimal(2**30)),
         ("1G", Decimal(10**9)),
         ("2e3", Decimal(2000)),
+        ("7Ei", Decimal(7 * 2**60)),
     ],
 )
 def test_quantity_parses_like_kubernetes(text, value):
     assert parse_quantity(text).value == value
 
 
-@pytest.mark.parametrize("text", ["100mb", "1GB", "-1", "1 Gi", "Mi", ""])
+@pytest.mark.parametrize("text", ["100mb", "1GB", "-1", "1 Gi", "Mi", "", "8Ei", "1e19"])
 def test_quantity_rejects_what_kubernetes_rejects(text):
     assert parse_quantity(text) is None
 
 
 @pytest.mark.parametrize(
-    "schedule", ["30 3 * * *", "@daily", "*/15 1-5 * * MON-FRI", "0 0 1,15 JAN,JUL ?"]
+    "schedule",
+    [
+        "30 3 * * *",
+        "@daily",
+        "*/15 1-5 * * MON-FRI",
+        "0 0 1,15 JAN,JUL ?",
+        "0 0 29 2 *",
+        "0 0 31 2 MON",
+        "0 0 5/10 * SAT",
+    ],
 )
 def test_cron_schedules_the_controller_accepts_are_accepted(schedule):
     assert settings_for("dev", backupSchedule=schedule).backup.schedule == schedule

@@ -24,6 +24,8 @@ import pytest
 from test_container import docker, free_port, http, run_app, wait_healthy
 
 APP_UID = 65532  # the image's USER, which must be able to write the backup folder
+# What every run holds locked in the backup folder, so that two runs never prune each other.
+LOCK = ".goship-backup.lock"
 BUCKET = "goship-backups"
 
 
@@ -203,7 +205,7 @@ def live_backup(shipped_image, volumes, start_app, tmp_path_factory) -> LiveBack
 def test_backup_prints_the_timestamped_path_it_wrote(live_backup):
     assert re.fullmatch(r"goship-\d{8}T\d{6}Z\.db", live_backup.name)
     assert live_backup.result.stdout == f"/backup/{live_backup.name}\n"
-    assert sorted(p.name for p in live_backup.folder.iterdir()) == [live_backup.name]
+    assert sorted(p.name for p in live_backup.folder.iterdir()) == [LOCK, live_backup.name]
 
 
 def test_backup_during_writes_holds_every_record_acknowledged_before_it(live_backup):
@@ -268,7 +270,7 @@ def test_keep_2_after_three_backups_leaves_the_two_newest(shipped_image, seeded_
         written.append(Path(result.stdout.strip()).name)
         time.sleep(1.1)  # the names have one-second resolution
 
-    assert sorted(p.name for p in folder.iterdir()) == sorted(written[1:] + ["notes.txt"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([LOCK, "notes.txt", *written[1:]])
     assert result.stderr == f"removed old backup /backup/{written[0]}\n"
 
 
@@ -416,7 +418,7 @@ def test_wrong_secret_key_fails_the_backup_with_the_s3_error(
     name = Path(result.stdout.strip()).name
     assert result.stderr.startswith(f"error: the backup /backup/{name} is kept, but upload to ")
     assert "SignatureDoesNotMatch (HTTP 403)" in result.stderr
-    assert sorted(p.name for p in folder.iterdir()) == [name]
+    assert sorted(p.name for p in folder.iterdir()) == [LOCK, name]
     assert s3.client().list_objects_v2(Bucket=BUCKET, Prefix=prefix)["KeyCount"] == 0
 
 

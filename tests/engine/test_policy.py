@@ -108,6 +108,8 @@ def test_compliant_objects_of_every_workload_kind_pass_every_policy(cases):
                 "Deployment 'web-scaled' runs 2 replicas on claim 'data' (ReadWriteOnce)",
                 "Deployment 'web-scaled' mounts claim 'data' (ReadWriteOnce) with the "
                 "RollingUpdate strategy",
+                "DaemonSet 'agents' runs a pod on every node it selects, all on claim 'data' "
+                "(ReadWriteOnce)",
                 "ReplicaSet 'legacy' runs 2 replicas on claim 'made-elsewhere' (ReadWriteOnce, "
                 "assumed: the claim is not declared in this stack)",
             ],

@@ -173,6 +173,15 @@ def shared_single_writer_claims() -> None:
     deployment(
         "web-scaled", pod(container("app"), volumes=[claim_volume("data")]), 2, "RollingUpdate"
     )
+    k8s.apps.v1.DaemonSet(
+        "agents",
+        metadata=metadata("agents"),
+        spec={
+            "selector": {"match_labels": LABELS},
+            "template": template(pod(container("agent"), volumes=[claim_volume("data")])),
+        },
+        opts=PLAIN,
+    )
     k8s.apps.v1.ReplicaSet(
         "legacy",
         metadata=metadata("legacy"),
