@@ -53,7 +53,7 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 
 	ctx := context.Background()
 	if *out != "" {
-		if err := backup(ctx, *db, *out); err != nil {
+		if err := backupToFile(ctx, *db, *out); err != nil {
 			fmt.Fprintln(stderr, "error:", err)
 			return 1
 		}
@@ -113,6 +113,26 @@ func backup(ctx context.Context, dbFile, out string) error {
 	}
 	defer store.Close()
 	return store.Backup(ctx, out)
+}
+
+// backupToFile writes a snapshot of dbFile to out and checks it and syncs it the way a
+// -dir backup is, so that the copy the restore procedure makes to undo a restore is
+// sound. A copy that fails is removed.
+func backupToFile(ctx context.Context, dbFile, out string) error {
+	if err := backup(ctx, dbFile, out); err != nil {
+		return err
+	}
+	err := checkDatabase(ctx, out, "the copy of "+dbFile)
+	if err == nil {
+		err = syncFile(out)
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(out))
+	}
+	if err != nil {
+		os.Remove(out)
+	}
+	return err
 }
 
 // backupName is the file name of a backup started at t.
