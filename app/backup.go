@@ -83,6 +83,9 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, written)
 	if target != nil {
 		object, err := target.upload(ctx, written)
+		// LIMITATION: a failed upload prunes nothing, so while the bucket stays out of
+		// reach every run adds its copies (three with the Job's retries) to the claim
+		// until it is full; nothing prunes the bucket either.
 		if err != nil {
 			fmt.Fprintf(stderr, "error: the backup %s is kept, but %v\n", written, err)
 			return 1
