@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 # Actions are pinned by commit so a moved tag cannot change what runs with the Docker Hub token.
+# LIMITATION: the pins come from public workflows; GitHub is out of reach to check them here.
 CHECKOUT = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2"
 SETUP_BUILDX = "docker/setup-buildx-action@6524bf65af31da8d45b59e8c27de4bd072b392f5  # v3.8.0"
 LOGIN = "docker/login-action@9780b0c442fbb1117ed29e0efdff1e18412f7567  # v3.3.0"

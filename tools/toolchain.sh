@@ -49,6 +49,8 @@ kubernetes_module_version() {
     esac
 }
 
+# LIMITATION: the proxy serves neither pulumi-github's provider nor the upstream Python
+# language host, so both are goship's own (the bridge below, tools/toolchain/pyhost).
 # pulumi-github's own provider module is not served at all; we bridge the Terraform provider
 # it wraps (integrations/terraform-provider-github/v6; of the recent releases the proxy serves
 # v6.11.1 and v6.13.0). v6.13.0 has every resource the pulumi-github 6.15.0 SDK declares.

@@ -5,6 +5,8 @@
 # namespace ns-local the way Sealos prepares a tenant's: quota, limit range, restricted
 # Pod Security, a default StorageClass with pre-made volumes, and a user who may act only
 # inside the namespace. Idempotent: builds, starts and applies only what is missing.
+# LIMITATION: KWOK nodes run no container, so probes and the backup job's copy are not
+# exercised here; the image is run with `docker run` by the tests instead.
 #
 #   eval "$(tools/cluster/up.sh)"
 #
