@@ -234,19 +234,12 @@ func notWritable(dir string, err error) error {
 // (the one just written) as one of them even if a clock set back gave it an older name.
 // It returns the paths it removed.
 func pruneBackups(dir, newest string, keep int) ([]string, error) {
-	entries, err := os.ReadDir(dir)
+	names, err := backupNames(dir)
 	if err != nil {
 		return nil, err
 	}
-	var older []string
-	for _, entry := range entries {
-		name := entry.Name()
-		if entry.Type().IsRegular() && backupNamePattern.MatchString(name) && name != newest {
-			older = append(older, name)
-		}
-	}
-	// The names sort in time order; newest first, the ones past keep-1 go.
-	slices.Sort(older)
+	older := slices.DeleteFunc(names, func(name string) bool { return name == newest })
+	// Newest first: the ones past keep-1 go.
 	slices.Reverse(older)
 	var removed []string
 	for _, name := range older[min(keep-1, len(older)):] {
@@ -257,6 +250,22 @@ func pruneBackups(dir, newest string, keep int) ([]string, error) {
 		removed = append(removed, path)
 	}
 	return removed, nil
+}
+
+// backupNames lists the complete backups in dir, oldest first: the names sort in time order.
+func backupNames(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, entry := range entries {
+		if entry.Type().IsRegular() && backupNamePattern.MatchString(entry.Name()) {
+			names = append(names, entry.Name())
+		}
+	}
+	slices.Sort(names)
+	return names, nil
 }
 
 // checkDatabase fails unless the file at path is a SQLite database that passes

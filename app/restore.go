@@ -17,17 +17,30 @@ import (
 //
 // LIMITATION: restore cannot tell whether a server has the database open (another pod
 // may hold it), so stopping the app first is the operator's step.
+//
+// LIMITATION: the previous database stays beside the restored one; the image has no
+// shell to delete it with, so it takes room on the data claim until removed by hand.
 func runRestore(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	from := fs.String("from", "", "backup file, or s3://<bucket>/<key>, to restore")
+	from := fs.String("from", "",
+		"backup file, backup folder (its newest copy), or s3://<bucket>/<key>, to restore")
 	db := fs.String("db", dbPath(envOr("DB_DIR", "/app/db")), "database file to replace")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *from == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: goship-app restore -from FILE|s3://BUCKET/KEY [-db PATH]")
+		fmt.Fprintln(stderr, "usage: goship-app restore -from FILE|FOLDER|s3://BUCKET/KEY [-db PATH]")
 		return 2
+	}
+	// The image has no shell to list the backup claim with, so a folder means its newest copy.
+	if info, err := os.Stat(*from); err == nil && info.IsDir() {
+		newest, err := newestBackup(*from)
+		if err != nil {
+			fmt.Fprintln(stderr, "error: nothing restored:", err)
+			return 1
+		}
+		*from = newest
 	}
 
 	ctx := context.Background()
@@ -62,6 +75,18 @@ func runRestore(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// newestBackup is the path of the newest complete backup in dir.
+func newestBackup(dir string) (string, error) {
+	names, err := backupNames(dir)
+	if err != nil {
+		return "", err
+	}
+	if len(names) == 0 {
+		return "", fmt.Errorf("%s holds no backup named like goship-<UTC time>.db", dir)
+	}
+	return filepath.Join(dir, names[len(names)-1]), nil
 }
 
 // restore replaces the database file db with a checked copy of the backup file from.

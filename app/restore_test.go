@@ -218,6 +218,45 @@ func TestRestoreCommandIntoAnEmptyDirectory(t *testing.T) {
 	}
 }
 
+func TestRestoreCommandFromAFolderTakesItsNewestBackup(t *testing.T) {
+	dir, folder := t.TempDir(), t.TempDir()
+	t.Setenv("DB_DIR", dir)
+	for name, record := range map[string]string{
+		"goship-20261201T193000Z.db": "older",
+		"goship-20261202T193000Z.db": "newest",
+		"goship-2026.db":             "not a backup name",
+	} {
+		seedDatabase(t, filepath.Join(folder, name), record)
+	}
+
+	code, stdout, stderr := runCommand("restore", "-from", folder)
+
+	newest := filepath.Join(folder, "goship-20261202T193000Z.db")
+	if code != 0 || stdout != "restored "+newest+" to "+dbPath(dir)+"\n" {
+		t.Fatalf("exit code = %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if got := texts(t, dbPath(dir)); fmt.Sprint(got) != "[newest]" {
+		t.Errorf("restored database holds %q, want [newest]", got)
+	}
+}
+
+func TestRestoreCommandFromAFolderWithoutBackupsChangesNothing(t *testing.T) {
+	dir, folder := t.TempDir(), t.TempDir()
+	seedDatabase(t, dbPath(dir), "kept")
+
+	code, stdout, stderr := runCommand("restore", "-from", folder, "-db", dbPath(dir))
+
+	want := "error: nothing restored: " + folder + " holds no backup named like " +
+		"goship-<UTC time>.db\n"
+	if code != 1 || stdout != "" || stderr != want {
+		t.Errorf("exit code = %d, stdout %q, stderr %q; want 1, nothing, %q",
+			code, stdout, stderr, want)
+	}
+	if got := texts(t, dbPath(dir)); fmt.Sprint(got) != "[kept]" {
+		t.Errorf("database holds %q, want [kept]", got)
+	}
+}
+
 func TestRestoreCommandReportsTheKeptDatabase(t *testing.T) {
 	dir := t.TempDir()
 	seedDatabase(t, dbPath(dir), "old")
@@ -251,7 +290,8 @@ func TestRestoreCommandFailsWithOneSentence(t *testing.T) {
 func TestRestoreCommandRequiresFrom(t *testing.T) {
 	code, _, stderr := runCommand("restore")
 
-	if code != 2 || stderr != "usage: goship-app restore -from FILE|s3://BUCKET/KEY [-db PATH]\n" {
+	want := "usage: goship-app restore -from FILE|FOLDER|s3://BUCKET/KEY [-db PATH]\n"
+	if code != 2 || stderr != want {
 		t.Errorf("exit code = %d, stderr %q", code, stderr)
 	}
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import MAX_EMAX, Decimal, localcontext
 
 # The API server's grammar: a non-negative decimal, then one optional suffix. Anything else
 # ("100mb", "1GB", "-1") is rejected there, so it is rejected here first.
@@ -52,10 +52,22 @@ def parse_quantity(text: str) -> Quantity | None:
     if match is None:
         return None
 
-    suffix = match.group("suffix")
+    number, suffix = Decimal(match.group("number")), match.group("suffix")
     if suffix in _MULTIPLIERS:
-        multiplier = _MULTIPLIERS[suffix]
+        value = number * _MULTIPLIERS[suffix]
     else:  # a decimal exponent such as e3 (`Ei` is a suffix, not an exponent)
-        multiplier = Decimal(10) ** int(suffix[1:])
-    value = Decimal(match.group("number")) * multiplier
+        value = _scaled(number, suffix[1:])
     return Quantity(text=text.strip(), value=value) if value <= _LARGEST else None
+
+
+def _scaled(number: Decimal, exponent: str) -> Decimal:
+    # A config value like 1e999999999 must get goship's sentence, not a Decimal overflow (or
+    # Python's limit on converting long digit strings): an exponent of 13 digits puts any
+    # non-zero number a config value can hold out of range, or rounds it to nothing.
+    digits = exponent.lstrip("+-").lstrip("0") or "0"
+    if len(digits) > 12:
+        if number == 0:
+            return number
+        return _LARGEST + 1 if not exponent.startswith("-") else Decimal(0)
+    with localcontext(Emax=MAX_EMAX):
+        return number.scaleb(int(exponent))

@@ -625,13 +625,16 @@ def _limit_pair(
 
 def _web_app_settings(read: _Reader) -> WebAppSettings:
     cpu = _limit_pair(
-        read, "cpu", _positive_quantity, "allowed is a positive CPU quantity such as 100m or 0.5"
+        read,
+        "cpu",
+        _positive_quantity,
+        "allowed is a positive CPU quantity below 2^63, such as 100m or 0.5",
     )
     memory = _limit_pair(
         read,
         "memory",
         _positive_quantity,
-        "allowed is a positive memory quantity such as 64Mi or 1Gi",
+        "allowed is a positive memory quantity below 8Ei, such as 64Mi or 1Gi",
     )
 
     access_mode = read.check(
@@ -677,7 +680,7 @@ def _web_app_settings(read: _Reader) -> WebAppSettings:
         storage_size=read.check(
             "storageSize",
             _storage_quantity,
-            "allowed is a storage quantity of at least 1Mi, such as 1Gi",
+            "allowed is a storage quantity of at least 1Mi and below 8Ei, such as 1Gi",
         ),
         storage_class=read.check(
             "storageClass",
@@ -841,7 +844,7 @@ def _backup_settings(read: _Reader) -> BackupSettings | None:
         storage_size=read.check(
             "backupStorageSize",
             _storage_quantity,
-            "allowed is a storage quantity of at least 1Mi, such as 1Gi",
+            "allowed is a storage quantity of at least 1Mi and below 8Ei, such as 1Gi",
         ),
         s3=_s3_settings(read),
     )

@@ -109,6 +109,17 @@ BAD_VALUES = [
         "goship:memoryLimit is '100mb', but allowed is a positive memory quantity",
     ),
     (
+        "memory-huge-exponent",
+        {"memoryLimit": "1e999999999"},
+        "goship:memoryLimit is '1e999999999', but allowed is a positive memory quantity below 8Ei",
+    ),
+    (
+        "storage-8ei",
+        {"storageSize": "8Ei"},
+        "goship:storageSize is '8Ei', but allowed is a storage quantity of at least 1Mi "
+        "and below 8Ei",
+    ),
+    (
         "cpu-negative",
         {"cpuRequest": "-1"},
         "goship:cpuRequest is '-1', but allowed is a positive CPU quantity",
@@ -578,7 +589,10 @@ def test_quantity_parses_like_kubernetes(text, value):
     assert parse_quantity(text).value == value
 
 
-@pytest.mark.parametrize("text", ["100mb", "1GB", "-1", "1 Gi", "Mi", "", "8Ei", "1e19"])
+@pytest.mark.parametrize(
+    "text",
+    ["100mb", "1GB", "-1", "1 Gi", "Mi", "", "8Ei", "1e19", "1e999999999", "1e" + "9" * 5000],
+)
 def test_quantity_rejects_what_kubernetes_rejects(text):
     assert parse_quantity(text) is None
 

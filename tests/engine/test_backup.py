@@ -224,11 +224,12 @@ def test_restored_backup_serves_its_records_on_a_fresh_volume(
 ):
     fresh = volumes.new()
 
+    # The README's procedure: the folder stands for its newest (here its only) copy.
     result = run_image(
         shipped_image,
         "restore",
         "-from",
-        f"/backup/{live_backup.name}",
+        "/backup",
         volumes={fresh: "/app/db", str(live_backup.folder): "/backup:ro"},
     )
 
