@@ -387,6 +387,13 @@ def _storage_quantity(value: str) -> Quantity | None:
     return quantity if quantity is not None and quantity.value >= 2**20 else None
 
 
+def _cpu_quantity(value: str) -> Quantity | None:
+    # Kubernetes does not allow CPU finer than 1m; the cost would be priced on a figure the
+    # host never bills.
+    quantity = _positive_quantity(value)
+    return quantity if quantity is not None and (quantity.value * 1000) % 1 == 0 else None
+
+
 def _positive_quantity(value: str) -> Quantity | None:
     quantity = parse_quantity(value)
     return quantity if quantity is not None and quantity.value > 0 else None
@@ -627,8 +634,8 @@ def _web_app_settings(read: _Reader) -> WebAppSettings:
     cpu = _limit_pair(
         read,
         "cpu",
-        _positive_quantity,
-        "allowed is a positive CPU quantity below 2^63, such as 100m or 0.5",
+        _cpu_quantity,
+        "allowed is a positive CPU quantity in whole millicores below 2^63, such as 100m or 0.5",
     )
     memory = _limit_pair(
         read,

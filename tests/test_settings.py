@@ -114,6 +114,11 @@ BAD_VALUES = [
         "goship:memoryLimit is '1e999999999', but allowed is a positive memory quantity below 8Ei",
     ),
     (
+        "cpu-below-a-millicore",
+        {"cpuRequest": "1e-5"},
+        "goship:cpuRequest is '1e-5', but allowed is a positive CPU quantity in whole millicores",
+    ),
+    (
         "storage-8ei",
         {"storageSize": "8Ei"},
         "goship:storageSize is '8Ei', but allowed is a storage quantity of at least 1Mi "
